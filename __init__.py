@@ -1,0 +1,18 @@
+"""kerax: the Keras 3 API, compiled. `import kerax as keras` runs ordinary Keras 3 code.
+
+>>> import kerax as keras
+>>> model = keras.Sequential([keras.Input((32,)), keras.layers.Dense(10)])
+"""
+import sys as _sys
+
+from . import ir  # noqa: F401  (registers the op catalogue before anything traces)
+from .frontend import activations, config, constraints, initializers, layers, ops, random, regularizers
+from .frontend.layers import Input, InputSpec, Layer
+from .frontend.variables import Variable
+
+__version__ = "0.1.0"
+
+# The public submodules live in frontend/; register them under their Keras names so that
+# `from kerax.layers import Dense` works.
+for _name in ("activations", "config", "constraints", "initializers", "layers", "ops", "random", "regularizers"):
+    _sys.modules[f"{__name__}.{_name}"] = globals()[_name]

@@ -1,0 +1,1 @@
+"""Everything a Keras user touches: layers, models, losses, metrics, optimizers, callbacks."""

@@ -1,0 +1,8 @@
+"""kerax.layers: the Keras 3 layers."""
+from .core import Activation, Dense, Dropout, Embedding, Flatten, Identity, Reshape
+from .input_layer import Input, InputLayer
+from .input_spec import InputSpec
+from .layer import Layer
+from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
+                      concatenate, dot, maximum, minimum, multiply, subtract)
+from .normalization import BatchNormalization, LayerNormalization

@@ -1,0 +1,414 @@
+"""The Layer contract Keras users know: `__init__` validates, `build(input_shape)` creates
+weights, `call` computes, `compute_output_shape`, `get_config`/`from_config`.
+
+`__call__` dispatches on what it is given:
+- KerasTensors: a node of the functional graph, with shapes from a symbolic run of `call`;
+- symbolic tensors inside a trace: `call` runs and records IR;
+- arrays: the layer is traced once per input signature, lowered, jitted and run.
+"""
+from __future__ import annotations
+
+import inspect
+
+import jax
+import numpy as np
+
+from .. import config, naming
+from ..keras_tensor import KerasTensor, Node
+from ..random import SeedGenerator
+from ..tracing import SymbolicTensor, Trace, current_trace
+from ..variables import Variable
+from .input_spec import check_input_compatibility
+
+_SHAPE_KWARGS = ("input_shape", "batch_input_shape", "batch_size", "input_dim")
+
+
+def _is_tensor(x) -> bool:
+    return isinstance(x, (KerasTensor, SymbolicTensor, np.ndarray, jax.Array)) or hasattr(x, "__jax_array__")
+
+
+def _shape_of(x):
+    return tuple(x.shape) if _is_tensor(x) else None
+
+
+def shape_structure(x):
+    """Shapes in the structure of `x` (a tuple for one tensor, lists/dicts for several)."""
+    if _is_tensor(x):
+        return _shape_of(x)
+    if isinstance(x, dict):
+        return {k: shape_structure(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [shape_structure(v) for v in x]
+    return None
+
+
+class Layer:
+    """Base class of all layers.
+
+    >>> class Scale(kerax.layers.Layer):
+    ...     def build(self, input_shape):
+    ...         self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+    ...     def call(self, x):
+    ...         return x * self.w
+    >>> Scale()(np.ones((2, 3))).shape
+    (2, 3)
+    """
+
+    def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True, name=None, **kwargs):
+        unknown = sorted(set(kwargs) - set(_SHAPE_KWARGS))
+        if unknown:
+            raise TypeError(f"Layer {type(self).__name__}: unrecognized keyword arguments {unknown}; "
+                            f"expected the layer's own arguments or one of {_SHAPE_KWARGS}")
+        if name is not None and (not isinstance(name, str) or "/" in name):
+            raise ValueError(f"Layer {type(self).__name__}: argument `name` must be a string without '/', received {name!r}")
+        self.name = name or naming.unique_name(naming.to_snake_case(type(self).__name__))
+        self._trainable = bool(trainable)
+        self.built = False
+        self.dtype = _dtype_name(dtype)
+        self.autocast = autocast
+        self.supports_masking = getattr(self, "supports_masking", False)
+        self.input_spec = None
+        self._inbound_nodes: list[Node] = []
+        from .. import regularizers
+
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self._batch_input_shape = _batch_input_shape(kwargs)
+
+    # -- attribute tracking -------------------------------------------------------------------
+    def __setattr__(self, name, value):
+        d = self.__dict__
+        layers = d.setdefault("_layers", [])
+        owned = d.setdefault("_own_variables", [])
+        for item in (value if isinstance(value, (list, tuple)) else [value]):
+            if isinstance(item, Layer) and item is not self and all(item is not l for l in layers):
+                layers.append(item)
+            elif isinstance(item, Variable) and all(item is not v for v in owned):
+                owned.append(item)
+            elif isinstance(item, SeedGenerator) and all(item.state is not v for v in owned):
+                item.state.path = f"{d.get('name', 'layer')}/{name}_state"
+                owned.append(item.state)
+        object.__setattr__(self, name, value)
+
+    # -- weights ------------------------------------------------------------------------------
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
+                   regularizer=None, constraint=None, name=None, aggregation="none", overwrite_with_gradient=False):
+        """Create a weight (Keras: glorot_uniform for floats unless given, zeros otherwise)."""
+        from .. import constraints, initializers, regularizers
+
+        shape = () if shape is None else tuple(int(d) for d in shape)
+        dtype = _dtype_name(dtype or self.dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if "float" in dtype else "zeros"
+        init = initializers.get(initializer)
+        name = name or f"variable_{len(self._own_variables)}"
+        variable = Variable(init(shape, dtype=dtype), name=name, path=naming.current_path(name), trainable=trainable,
+                            kind="param" if trainable else "state", dtype=dtype,
+                            initializer_name=initializers.describe(init), constraint=constraints.get(constraint),
+                            regularizer=regularizers.get(regularizer))
+        self._own_variables.append(variable)
+        return variable
+
+    def add_variable(self, shape, initializer, dtype=None, trainable=True, name=None, **kwargs):
+        return self.add_weight(shape=shape, initializer=initializer, dtype=dtype, trainable=trainable, name=name, **kwargs)
+
+    def _tracked_layers(self) -> list:
+        return list(self.__dict__.get("_layers", []))
+
+    @property
+    def layers(self) -> list:
+        return self._tracked_layers()
+
+    def _flatten_variables(self, weights_only: bool) -> list:
+        out, seen = [], set()
+        own = [v for v in self.__dict__.get("_own_variables", []) if not weights_only or v.kind != "rng"]
+        for v in sorted(own, key=lambda v: v.kind == "state"):  # Keras: trainable first, then the rest
+            if id(v) not in seen:
+                seen.add(id(v))
+                out.append(v)
+        for layer in self._tracked_layers():
+            for v in layer._flatten_variables(weights_only):
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    out.append(v)
+        return out
+
+    @property
+    def weights(self) -> list:
+        return self._flatten_variables(weights_only=True)
+
+    @property
+    def variables(self) -> list:
+        return self._flatten_variables(weights_only=False)
+
+    @property
+    def trainable_weights(self) -> list:
+        return [v for v in self.weights if v.trainable] if self.trainable else []
+
+    @property
+    def non_trainable_weights(self) -> list:
+        return [v for v in self.weights if not v.trainable] if self.trainable else self.weights
+
+    @property
+    def trainable_variables(self) -> list:
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self) -> list:
+        trainable = {id(v) for v in self.trainable_variables}
+        return [v for v in self.variables if id(v) not in trainable]
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        value = bool(value)
+        self._trainable = value
+        for v in self.__dict__.get("_own_variables", []):
+            if v.kind == "param":
+                v.trainable = value
+        for layer in self._tracked_layers():
+            layer.trainable = value
+
+    def get_weights(self) -> list:
+        return [np.array(v.value) for v in self.weights]
+
+    def set_weights(self, weights) -> None:
+        own = self.weights
+        if len(weights) != len(own):
+            raise ValueError(f"Layer '{self.name}' set_weights: expected {len(own)} arrays "
+                             f"({[v.name for v in own]}), received {len(weights)}")
+        for variable, array in zip(own, weights):
+            array = np.asarray(array)
+            if tuple(array.shape) != tuple(variable.shape):
+                raise ValueError(f"Layer '{self.name}' set_weights: weight '{variable.path}' expects shape "
+                                 f"{tuple(variable.shape)}, received {tuple(array.shape)}")
+            variable.assign(array)
+
+    def count_params(self) -> int:
+        return int(sum(np.prod(v.shape) for v in self.weights))
+
+    # -- the contract ---------------------------------------------------------------------------
+    def build(self, input_shape=None) -> None:
+        self.built = True
+
+    def call(self, *args, **kwargs):
+        raise NotImplementedError(f"Layer {type(self).__name__} does not implement call()")
+
+    def compute_mask(self, inputs, previous_mask=None):
+        return previous_mask if self.supports_masking else None
+
+    def compute_output_shape(self, input_shape):
+        """Shape of the output for `input_shape` (batch may be None), by a symbolic run of call."""
+        structure = _spec_structure(input_shape, self.dtype)
+        out = self.compute_output_spec(structure)
+        return jax.tree.map(lambda t: tuple(t.shape), out, is_leaf=lambda t: isinstance(t, KerasTensor))
+
+    def compute_output_spec(self, *args, **kwargs):
+        with Trace(f"{self.name}_spec") as trace:
+            sym = jax.tree.map(lambda t: trace.input(t.shape, t.dtype, "x") if isinstance(t, KerasTensor) else t,
+                               (args, kwargs), is_leaf=lambda t: isinstance(t, KerasTensor))
+            out = self._traced_call(trace, sym[0], dict(sym[1]))
+        return jax.tree.map(lambda s: KerasTensor(s.shape, s.dtype) if isinstance(s, SymbolicTensor) else s, out)
+
+    def get_config(self) -> dict:
+        config_ = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._batch_input_shape is not None:
+            config_["batch_input_shape"] = self._batch_input_shape
+        return config_
+
+    @classmethod
+    def from_config(cls, config_: dict):
+        return cls(**config_)
+
+    def get_build_config(self):
+        nodes = self._inbound_nodes
+        if nodes and nodes[0].input_tensors:
+            return {"input_shape": shape_structure(nodes[0].call_args[0])}
+        return None
+
+    def build_from_config(self, build_config) -> None:
+        if build_config and "input_shape" in build_config:
+            self._maybe_build(build_config["input_shape"])
+
+    # -- losses -----------------------------------------------------------------------------------
+    def add_loss(self, loss) -> None:
+        trace = loss.trace if isinstance(loss, SymbolicTensor) else current_trace()
+        if trace is None:
+            raise RuntimeError(f"Layer '{self.name}' add_loss: call it from within call(), where losses are traced")
+        trace.add_loss(loss)
+
+    # -- calling ------------------------------------------------------------------------------------
+    def __call__(self, *args, **kwargs):
+        leaves = jax.tree.leaves((args, kwargs))
+        if any(isinstance(x, KerasTensor) for x in leaves):
+            return self._functional_call(args, kwargs)
+        trace = next((x.trace for x in leaves if isinstance(x, SymbolicTensor)), None) or current_trace()
+        if trace is not None:
+            return self._traced_call(trace, args, kwargs)
+        from .eager import eager_call
+
+        return eager_call(self, args, kwargs)
+
+    def _maybe_build(self, input_shape) -> None:
+        if self.built:
+            return
+        with naming.name_scope(self.name):
+            params = [p for p in inspect.signature(self.build).parameters.values()
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+            if isinstance(input_shape, dict) and len(params) > 1:
+                self.build(**input_shape)
+            else:
+                self.build(input_shape)
+        self.built = True
+
+    def _build_shapes(self, args, kwargs):
+        """What `build` receives: the first argument's shape, or `{name}_shape` per tensor argument
+        when build takes several shapes (as Keras 3 does)."""
+        params = [p for p in inspect.signature(self.build).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        if len(params) > 1:
+            names = [p.name for p in inspect.signature(self.call).parameters.values()]
+            bound = dict(zip(names, args), **kwargs)
+            wanted = {p.name for p in params}
+            return {f"{k}_shape": shape_structure(v) for k, v in bound.items()
+                    if f"{k}_shape" in wanted and shape_structure(v) is not None}
+        return shape_structure(args[0]) if args else None
+
+    def _call_accepts(self, name: str) -> bool:
+        cached = type(self).__dict__.get("_kerax_call_params")
+        if cached is None:
+            cached = frozenset(inspect.signature(self.call).parameters)
+            setattr(type(self), "_kerax_call_params", cached)
+        return name in cached
+
+    def _traced_call(self, trace: Trace, args, kwargs):
+        kwargs = dict(kwargs)
+        training = kwargs.pop("training", None)
+        if self._call_accepts("training"):
+            kwargs["training"] = trace_training(trace) if training is None else bool(training)
+        if self._call_accepts("mask") and kwargs.get("mask") is None and args:
+            masks = jax.tree.map(lambda t: getattr(t, "keras_mask", None), args[0],
+                                 is_leaf=lambda t: isinstance(t, SymbolicTensor))
+            if any(m is not None for m in jax.tree.leaves(masks)):
+                kwargs["mask"] = masks
+        self._maybe_build(self._build_shapes(args, kwargs))
+        if args:
+            check_input_compatibility(self.name, self.input_spec,
+                                      [tuple(t.shape) for t in jax.tree.leaves(args[0]) if _is_tensor(t)])
+        trace.layers.append(self.name)
+        trace.training_stack.append(training)
+        try:
+            outputs = self.call(*args, **kwargs)
+        finally:
+            trace.training_stack.pop()
+            trace.layers.pop()
+        self._attach_masks(args, kwargs, outputs)
+        if self.activity_regularizer is not None:
+            for out in jax.tree.leaves(outputs):
+                trace.add_loss(self.activity_regularizer(out))
+        return outputs
+
+    def _attach_masks(self, args, kwargs, outputs):
+        if not args:
+            return
+        previous = kwargs.get("mask")
+        if previous is None:
+            first = jax.tree.leaves(args[0])
+            previous = getattr(first[0], "keras_mask", None) if first else None
+        mask = self.compute_mask(args[0], previous)
+        if mask is None:
+            return
+        outs = jax.tree.leaves(outputs)
+        masks = jax.tree.leaves(mask) if isinstance(mask, (list, tuple)) else [mask] * len(outs)
+        for out, m in zip(outs, masks):
+            if isinstance(out, SymbolicTensor) and out.keras_mask is None:
+                out.keras_mask = m
+
+    def _functional_call(self, args, kwargs):
+        for t in jax.tree.leaves(args[:1]):
+            if isinstance(t, KerasTensor) is False and _is_tensor(t):
+                raise ValueError(f"Layer '{self.name}' was called on a mix of KerasTensors and arrays: "
+                                 "in the functional API every input must come from kerax.Input")
+        with Trace(f"{self.name}_spec") as trace:
+            def to_symbolic(t):
+                if not isinstance(t, KerasTensor):
+                    return t
+                s = trace.input(t.shape, t.dtype, t.name or "x")
+                if t._keras_mask is not None:
+                    s.keras_mask = trace.input(t._keras_mask.shape, t._keras_mask.dtype, "mask")
+                return s
+
+            sym_args, sym_kwargs = jax.tree.map(to_symbolic, (args, kwargs), is_leaf=lambda t: isinstance(t, KerasTensor))
+            sym_out = self._traced_call(trace, sym_args, dict(sym_kwargs))
+        node_index = len(self._inbound_nodes)
+        flat = jax.tree.leaves(sym_out)
+        made = []
+        for i, s in enumerate(flat):
+            mask = None
+            if isinstance(s, SymbolicTensor) and s.keras_mask is not None:
+                mask = KerasTensor(s.keras_mask.shape, s.keras_mask.dtype, history=(self, node_index, i))
+            made.append(KerasTensor(s.shape, s.dtype, history=(self, node_index, i), mask=mask)
+                        if isinstance(s, SymbolicTensor) else s)
+        outputs = jax.tree.unflatten(jax.tree.structure(sym_out), made)
+        self._inbound_nodes.append(Node(self, args, kwargs, outputs))
+        return outputs
+
+    # -- graph accessors -------------------------------------------------------------------------
+    def _node_attr(self, attr: str):
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer '{self.name}' has never been called on a KerasTensor, so it has no {attr}")
+        node = self._inbound_nodes[0]
+        tensors = node.input_tensors if attr == "input" else node.outputs
+        if attr == "input":
+            return tensors[0] if len(tensors) == 1 else tensors
+        return tensors
+
+    @property
+    def input(self):
+        return self._node_attr("input")
+
+    @property
+    def output(self):
+        return self._node_attr("output")
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def trace_training(trace: Trace) -> bool:
+    """The training flag in force: the innermost explicit `training=` of an enclosing layer call,
+    else the trace's own."""
+    for value in reversed(trace.training_stack):
+        if value is not None:
+            return bool(value)
+    return bool(trace.training)
+
+
+def _dtype_name(dtype) -> str:
+    if dtype is None:
+        return config.floatx()
+    if isinstance(dtype, str) and dtype.startswith("mixed_"):
+        return dtype
+    from ...ir import canonical_dtype
+
+    return canonical_dtype(dtype)
+
+
+def _batch_input_shape(kwargs):
+    if "batch_input_shape" in kwargs:
+        return tuple(kwargs["batch_input_shape"])
+    if "input_shape" in kwargs:
+        return (kwargs.get("batch_size"), *tuple(kwargs["input_shape"]))
+    if "input_dim" in kwargs:
+        return (kwargs.get("batch_size"), kwargs["input_dim"])
+    return None
+
+
+def _spec_structure(shape, dtype):
+    if isinstance(shape, dict):
+        return {k: _spec_structure(v, dtype) for k, v in shape.items()}
+    if isinstance(shape, list) or (isinstance(shape, tuple) and shape and isinstance(shape[0], (tuple, list))):
+        return [_spec_structure(s, dtype) for s in shape]
+    return KerasTensor(shape, dtype)

@@ -1,0 +1,37 @@
+"""Unique layer names (`dense`, `dense_1`, …) and the name scopes that make variable paths."""
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+
+_uids: dict[str, int] = {}
+_scopes: list[str] = []
+
+
+def to_snake_case(name: str) -> str:
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+
+
+def unique_name(base: str) -> str:
+    """`dense`, then `dense_1`, `dense_2`, … for the session (reset by clear_session)."""
+    count = _uids.get(base, 0)
+    _uids[base] = count + 1
+    return base if count == 0 else f"{base}_{count}"
+
+
+def clear_session() -> None:
+    _uids.clear()
+
+
+@contextmanager
+def name_scope(name: str):
+    _scopes.append(name)
+    try:
+        yield
+    finally:
+        _scopes.pop()
+
+
+def current_path(name: str) -> str:
+    return "/".join([*_scopes, name])

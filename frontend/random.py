@@ -1,0 +1,89 @@
+"""Randomness: seed generators (random-key state variables) and `set_random_seed`.
+
+A SeedGenerator's key is a variable of kind "rng": inside a traced step it is read, used and
+advanced, so every step of a `steps_per_execution` scan draws fresh randomness.
+
+>>> kerax.utils.set_random_seed(1337)  # Python, NumPy and kerax, as Keras does
+"""
+from __future__ import annotations
+
+import random as _py_random
+
+import jax
+import numpy as np
+
+from .tracing import SymbolicTensor, apply_op, current_trace
+from .variables import Variable
+
+
+def set_random_seed(seed: int) -> None:
+    """Seed Python's `random`, NumPy and every kerax initializer and seed generator made after."""
+    if not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"set_random_seed: expected an integer seed, received {seed!r}")
+    _py_random.seed(int(seed))
+    np.random.seed(int(seed) % (2**32))
+
+
+def draw_seed() -> int:
+    """A fresh seed from the (seeded) Python generator, as Keras's make_default_seed does."""
+    return _py_random.randint(1, int(1e9))
+
+
+class SeedGenerator:
+    """Holds a random key as state.
+
+    >>> gen = SeedGenerator(42)
+    >>> key = gen.next()
+    """
+
+    def __init__(self, seed=None, name="seed_generator"):
+        seed = draw_seed() if seed is None else int(seed)
+        self.seed = seed
+        self.state = Variable(np.asarray(jax.random.PRNGKey(seed)), name=f"{name}_state", trainable=False,
+                              kind="rng", dtype="uint32")
+
+    def next(self):
+        trace = current_trace()
+        if trace is not None:
+            key = SymbolicTensor(trace, trace.read(self.state))
+            self.state.assign(apply_op("rng_next", key))
+            return key
+        key = self.state.value
+        self.state.assign(apply_op("rng_next", key))
+        return key
+
+
+def _salt() -> int:
+    trace = current_trace()
+    return trace.next_salt() if trace is not None else 0
+
+
+def _key(seed):
+    if isinstance(seed, SeedGenerator):
+        return seed.next()
+    return jax.random.PRNGKey(draw_seed() if seed is None else int(seed))
+
+
+def dropout(inputs, rate, noise_shape=None, seed=None):
+    """Zero elements at `rate`, scale the rest by 1/(1 - rate). `noise_shape` entries of 1 share
+    one draw along that axis."""
+    noise_axes = ()
+    if noise_shape is not None:
+        noise_axes = tuple(i for i, d in enumerate(noise_shape) if d == 1)
+    return apply_op("dropout", inputs, _key(seed), rate=float(rate), salt=_salt(), noise_axes=noise_axes)
+
+
+def normal_like(x, mean=0.0, stddev=1.0, seed=None):
+    return apply_op("random_normal_like", x, _key(seed), mean=float(mean), stddev=float(stddev), salt=_salt())
+
+
+def uniform_like(x, minval=0.0, maxval=1.0, seed=None):
+    return apply_op("random_uniform_like", x, _key(seed), minval=float(minval), maxval=float(maxval), salt=_salt())
+
+
+def normal(shape, mean=0.0, stddev=1.0, dtype="float32", seed=None):
+    return jax.random.normal(_key(seed), tuple(shape), dtype) * stddev + mean
+
+
+def uniform(shape, minval=0.0, maxval=1.0, dtype="float32", seed=None):
+    return jax.random.uniform(_key(seed), tuple(shape), dtype, minval, maxval)

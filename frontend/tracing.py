@@ -1,0 +1,233 @@
+"""Tracing: running layer code on symbolic tensors records IR nodes.
+
+Every kerax op goes through `apply_op`. It records a node when an operand is symbolic (or a
+variable is read inside a trace), adds a layer to the functional graph when an operand is a
+KerasTensor, and otherwise runs the op's JAX rule at once on concrete arrays.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import threading
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ..ir import GraphBuilder, Provenance, TensorType, canonical_dtype, registry
+from . import config
+from .operators import TensorOperators
+
+_state = threading.local()
+_KERAX_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_INTERNAL = tuple(os.path.join(_KERAX_ROOT, d) + os.sep for d in ("frontend", "ir", "passes", "lowering", "runtime"))
+
+
+def _stack() -> list:
+    if not hasattr(_state, "stack"):
+        _state.stack = []
+    return _state.stack
+
+
+def current_trace():
+    stack = _stack()
+    return stack[-1] if stack else None
+
+
+class SymbolicTensor(TensorOperators):
+    """A tensor inside a trace: an IR value plus the trace it belongs to."""
+
+    __slots__ = ("trace", "value", "keras_mask")
+
+    def __init__(self, trace, value):
+        self.trace = trace
+        self.value = value
+        self.keras_mask = None
+
+    @property
+    def shape(self) -> tuple:
+        return self.value.type.shape
+
+    @property
+    def dtype(self) -> str:
+        return self.value.type.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.value.type.rank
+
+    def __repr__(self):
+        return f"<SymbolicTensor {self.value.type}>"
+
+    def __bool__(self):
+        raise TypeError("A symbolic tensor has no truth value while tracing: use kerax.ops.where or "
+                        "kerax.ops.cond instead of Python `if` on tensor values.")
+
+    def __len__(self):
+        if self.shape and self.shape[0] is not None:
+            return self.shape[0]
+        raise TypeError("len() of a symbolic tensor with an unknown first dimension")
+
+    def __iter__(self):
+        raise TypeError("Iterating over a symbolic tensor is not supported: index it or use kerax.ops.unstack")
+
+
+class Trace:
+    """One tracing session: the graph being built and the variables it reads and writes."""
+
+    def __init__(self, name: str, training: bool = False):
+        self.builder = GraphBuilder(name)
+        self.training = training
+        self.reads = {}      # Variable -> its graph input value
+        self.current = {}    # Variable -> its latest value (after assigns)
+        self.assigned = {}   # Variable -> new value, in order of first assignment
+        self.losses = []
+        self.layers = []     # stack of layer names, for provenance
+        self.training_stack = []  # explicit `training=` of enclosing layer calls (None: inherit)
+        self.names = {}      # Variable -> its (unique) graph input name
+        self.salt = 0
+
+    def __enter__(self):
+        _stack().append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _stack().pop()
+
+    def input(self, shape, dtype, name) -> SymbolicTensor:
+        value = self.builder.add_input(TensorType(tuple(shape), canonical_dtype(dtype)), "input", name)
+        return SymbolicTensor(self, value)
+
+    def read(self, variable):
+        if variable in self.current:
+            return self.current[variable]
+        name, n = variable.path, 1
+        while name in self.names.values():  # two variables with one path (user-named layers): keep both
+            n += 1
+            name = f"{variable.path}#{n}"
+        self.names[variable] = name
+        value = self.builder.add_input(
+            TensorType(tuple(variable.shape), variable.dtype), variable.kind, name,
+            trainable=variable.trainable and variable.kind == "param", initializer=variable.initializer_name)
+        self.reads[variable] = self.current[variable] = value
+        return value
+
+    def assign(self, variable, new) -> None:
+        value = self.to_value(new, variable.dtype)
+        if value.type.shape != tuple(variable.shape) or value.type.dtype != variable.dtype:
+            raise ValueError(f"Assigning to variable '{variable.path}': expected {variable.dtype}{list(variable.shape)}, "
+                             f"received {value.type}")
+        self.read(variable)
+        self.current[variable] = value
+        self.assigned[variable] = value
+
+    def add_loss(self, loss) -> None:
+        value = self.to_value(loss)
+        if value.type.shape != ():
+            value = self.emit("sum", [value], {"axis": None, "keepdims": False})[0].value
+        self.losses.append(value)
+
+    def next_salt(self) -> int:
+        self.salt += 1
+        return self.salt
+
+    def provenance(self) -> Provenance:
+        return Provenance("/".join(self.layers), _user_source_line())
+
+    def emit(self, op: str, operands, attrs: dict) -> list:
+        values = [self.to_value(o) for o in operands]
+        outs = self.builder.emit(op, values, attrs, self.provenance())
+        return [SymbolicTensor(self, v) for v in outs]
+
+    def to_value(self, x, dtype=None):
+        from .variables import Variable
+
+        if isinstance(x, SymbolicTensor):
+            if x.trace is not self:
+                raise ValueError("A tensor from another trace was used here: symbolic tensors cannot "
+                                 "cross from one model trace into another")
+            return x.value
+        if isinstance(x, Variable):
+            return self.read(x)
+        array = np.asarray(x, dtype=dtype)
+        array = array.astype(_narrow(array.dtype), copy=False)
+        value = array.tolist() if array.ndim else array.item()
+        return self.builder.emit("constant", [], {"value": _as_tuple(value), "dtype": array.dtype.name},
+                                 self.provenance())[0]
+
+    def finish(self, outputs, output_names):
+        updates = [(self.names[variable], value) for variable, value in self.assigned.items()]
+        return self.builder.finish([self.to_value(o) for o in outputs], output_names, updates, self.losses)
+
+
+def _as_tuple(value):
+    return tuple(_as_tuple(v) for v in value) if isinstance(value, list) else value
+
+
+def _narrow(dtype) -> str:
+    """64-bit host numbers become the 32-bit types JAX computes in."""
+    return {"float64": config.floatx(), "int64": "int32", "uint64": "uint32"}.get(np.dtype(dtype).name, np.dtype(dtype).name)
+
+
+def _user_source_line() -> str:
+    frame = sys._getframe(1)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not filename.startswith(_INTERNAL) and os.sep + "jax" + os.sep not in filename and not filename.startswith("<"):
+            return f"{os.path.basename(filename)}:{frame.f_lineno}"
+        frame = frame.f_back
+    return ""
+
+
+def is_symbolic(x) -> bool:
+    return isinstance(x, SymbolicTensor)
+
+
+def _scalar_dtype(x, operands):
+    """Python numbers take the dtype of the tensors they meet, as JAX's weak types do."""
+    kinds = [o.dtype for o in operands if isinstance(o, SymbolicTensor) or hasattr(o, "path")]
+    if isinstance(x, bool):
+        return "bool"
+    for dtype in kinds:
+        if isinstance(x, float) and not np.issubdtype(np.dtype(dtype), np.floating) and dtype != "bfloat16":
+            continue
+        return dtype
+    return config.floatx() if isinstance(x, float) else "int32"
+
+
+def apply_op(op: str, *operands, **attrs):
+    """Apply IR op `op`: record it in a trace, add it to a functional graph, or run it now.
+
+    >>> apply_op("add", np.ones(2), 1.0)  # doctest: +SKIP
+    Array([2., 2.], dtype=float32)
+    """
+    from .keras_tensor import KerasTensor, functional_op
+    from .variables import Variable
+
+    if any(isinstance(o, KerasTensor) for o in operands):
+        return functional_op(op, operands, attrs)
+    trace = next((o.trace for o in operands if isinstance(o, SymbolicTensor)), None)
+    if trace is None and any(isinstance(o, Variable) for o in operands):
+        trace = current_trace()
+    if trace is not None:
+        converted = [
+            SymbolicTensor(trace, trace.to_value(o, _scalar_dtype(o, operands))) if isinstance(o, (int, float, bool)) else o
+            for o in operands
+        ]
+        outs = trace.emit(op, converted, attrs)
+        return outs[0] if len(outs) == 1 else tuple(outs)
+    rule = registry.get(op).lower
+    arrays = [o.value if isinstance(o, Variable) else o for o in operands]
+    arrays = [jnp.asarray(a, _narrow(a.dtype)) if isinstance(a, np.ndarray) else a for a in arrays]
+    return rule(*arrays, **attrs)
+
+
+def concrete(x):
+    """A JAX array for anything concrete: arrays, numbers, variables."""
+    from .variables import Variable
+
+    if isinstance(x, Variable):
+        return x.value
+    if isinstance(x, np.ndarray):
+        return jnp.asarray(x, _narrow(x.dtype))
+    return x if isinstance(x, jax.Array) else jnp.asarray(x)

@@ -1,0 +1,30 @@
+"""Builds a graph one node at a time, inferring each result type from the op registry."""
+from __future__ import annotations
+
+from . import registry
+from .graph import Graph, GraphInput, Node, Provenance, Value
+from .types import TensorType
+
+
+class GraphBuilder:
+    def __init__(self, name: str):
+        self.name = name
+        self.inputs: list[GraphInput] = []
+        self.nodes: list[Node] = []
+
+    def add_input(self, type: TensorType, kind: str, name: str, trainable: bool = False,
+                  initializer: str = "") -> Value:
+        value = Value(type)
+        self.inputs.append(GraphInput(value, kind, name, trainable, initializer))
+        return value
+
+    def emit(self, op: str, inputs: tuple, attrs: dict | tuple = (), provenance: Provenance = Provenance()) -> list:
+        attrs = tuple(sorted(attrs.items())) if isinstance(attrs, dict) else tuple(attrs)
+        types = registry.infer_types(op, tuple(v.type for v in inputs), attrs)
+        outputs = tuple(Value(t) for t in types)
+        self.nodes.append(Node(op, tuple(inputs), attrs, outputs, provenance))
+        return list(outputs)
+
+    def finish(self, outputs, output_names, updates=(), losses=()) -> Graph:
+        return Graph(self.name, tuple(self.inputs), tuple(self.nodes), tuple(outputs),
+                     tuple(output_names), tuple(updates), tuple(losses))

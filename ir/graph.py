@@ -1,0 +1,123 @@
+"""The graph: a straight-line typed SSA program of nodes over values.
+
+Values are compared by identity and carry only their type; names belong to the printer.
+Parameters and state are graph inputs named by their Keras variable path.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from .types import TensorType
+
+
+class Value:
+    """One SSA value. Identity is the value: two values are equal only if they are the same."""
+
+    __slots__ = ("type",)
+
+    def __init__(self, type: TensorType):
+        self.type = type
+
+    def __repr__(self) -> str:
+        return f"Value({self.type})"
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a node came from: the layer path that emitted it and the user's source line."""
+
+    layer: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Node:
+    """`op(inputs; attrs) -> outputs`. Attrs are a sorted tuple of (name, literal) pairs."""
+
+    op: str
+    inputs: tuple
+    attrs: tuple
+    outputs: tuple
+    provenance: Provenance = Provenance()
+
+    def attr(self, name, default=None):
+        for key, value in self.attrs:
+            if key == name:
+                return value
+        return default
+
+    @property
+    def attr_dict(self) -> dict:
+        return dict(self.attrs)
+
+
+# What a graph input stands for.
+INPUT_KINDS = (
+    "input",  # data fed by the user
+    "param",  # a weight (trainable or frozen)
+    "state",  # a non-trainable variable threaded through the step (BatchNorm statistics, RNN state)
+    "rng",    # a random-key state variable, advanced by the graph
+)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class GraphInput:
+    value: Value
+    kind: str
+    name: str
+    trainable: bool = False
+    initializer: str = ""
+
+    def __post_init__(self):
+        if self.kind not in INPUT_KINDS:
+            raise ValueError(f"Graph input kind: expected one of {INPUT_KINDS}, received {self.kind!r}")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Graph:
+    """A traced model: inputs, nodes in execution order, and what the program returns.
+
+    `updates` pairs a state/param name with its new value; `losses` are scalars added to the
+    training loss (activity and weight regularization).
+    """
+
+    name: str
+    inputs: tuple
+    nodes: tuple
+    outputs: tuple
+    output_names: tuple
+    updates: tuple = ()
+    losses: tuple = ()
+
+    def replace(self, **changes) -> "Graph":
+        return replace(self, **changes)
+
+    def inputs_of_kind(self, *kinds) -> list:
+        return [i for i in self.inputs if i.kind in kinds]
+
+    @property
+    def data_inputs(self) -> list:
+        return self.inputs_of_kind("input")
+
+    def result_values(self) -> list:
+        """Every value the program hands back: outputs, updates, losses."""
+        return [*self.outputs, *(v for _, v in self.updates), *self.losses]
+
+    def producers(self) -> dict:
+        """Map each node-defined value to the node that defines it."""
+        return {out: node for node in self.nodes for out in node.outputs}
+
+    def to_networkx(self):
+        """A networkx DiGraph over nodes (value edges), for graph algorithms and DOT export."""
+        import networkx as nx
+
+        g = nx.DiGraph()
+        made_by = self.producers()
+        for index, node in enumerate(self.nodes):
+            g.add_node(index, op=node.op)
+        position = {node: i for i, node in enumerate(self.nodes)}
+        for index, node in enumerate(self.nodes):
+            for value in node.inputs:
+                if value in made_by:
+                    g.add_edge(position[made_by[value]], index)
+        return g

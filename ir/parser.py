@@ -1,0 +1,108 @@
+"""Reads the text form written by `printer.print_graph` back into an equal graph.
+
+Literals are read by walking Python's AST, never by evaluating it.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import math
+import re
+
+from . import registry
+from .graph import Graph, GraphInput, Node, Provenance, Value
+from .types import DTYPE_LONG, TensorType
+
+_TYPE = re.compile(r"(\w+)\[([^\]]*)\]")
+_INPUT = re.compile(r'^  (input|param|state|rng) (%\d+): (\S+) ("(?:[^"\\]|\\.)*")( trainable)?(?: init=(".*"))?$')
+_NODE = re.compile(r"^  (%\d+(?:, %\d+)*) = (\w+)\(([^)]*)\)(?: \{(.*?)\})? : (.*?) loc\((.*)\)$")
+_NAMED = re.compile(r'^  (output|update) ("(?:[^"\\]|\\.)*") = (%\d+)$')
+_LOSS = re.compile(r"^  loss (%\d+)$")
+_NAMES = {"inf": math.inf, "nan": math.nan, "None": None, "True": True, "False": False}
+
+
+class ParseError(ValueError):
+    pass
+
+
+def parse_type(text: str) -> TensorType:
+    m = _TYPE.fullmatch(text.strip())
+    if not m or m.group(1) not in DTYPE_LONG:
+        raise ParseError(f"Bad type: expected e.g. f32[?,32], received {text!r}")
+    shape, sharding = [], []
+    for dim in filter(None, m.group(2).split(",")):
+        size, _, axes = dim.partition("@")
+        shape.append(None if size == "?" else int(size))
+        sharding.append(tuple(axes.split("+")) if axes else ())
+    return TensorType(tuple(shape), DTYPE_LONG[m.group(1)], tuple(sharding))
+
+
+def literal(node: ast.AST):
+    """The value of a literal expression: constants, tuples, negation, inf/nan/None/True/False."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return tuple(literal(e) for e in node.elts)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return -literal(node.operand)
+    if isinstance(node, ast.Name) and node.id in _NAMES:
+        return _NAMES[node.id]
+    raise ParseError(f"Not a literal: {ast.dump(node)}")
+
+
+def parse_attrs(text: str) -> tuple:
+    call = ast.parse(f"f({text})", mode="eval").body
+    return tuple(sorted((kw.arg, literal(kw.value)) for kw in call.keywords))
+
+
+def parse(text: str) -> Graph:
+    lines = text.splitlines()
+    if not lines or not lines[0].startswith("graph "):
+        raise ParseError("Expected the first line to be: graph \"NAME\"")
+    name = json.loads(lines[0][len("graph "):])
+    values, inputs, nodes, outputs, names, updates, losses = {}, [], [], [], [], [], []
+
+    def use(ref, lineno):
+        if ref not in values:
+            raise ParseError(f"Line {lineno}: {ref} is used before it is defined")
+        return values[ref]
+
+    for lineno, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        if m := _INPUT.match(line):
+            kind, ref, type_text, input_name, trainable, init = m.groups()
+            values[ref] = Value(parse_type(type_text))
+            inputs.append(GraphInput(values[ref], kind, json.loads(input_name), bool(trainable),
+                                     json.loads(init) if init else ""))
+        elif m := _NODE.match(line):
+            refs, op, args, attrs, types, loc = m.groups()
+            registry.get(op)
+            in_values = tuple(use(a.strip(), lineno) for a in args.split(",") if a.strip())
+            out_types = [parse_type(t.group(0)) for t in _TYPE.finditer(types)]
+            out_refs = [r.strip() for r in refs.split(",")]
+            if len(out_types) != len(out_refs):
+                raise ParseError(f"Line {lineno}: {len(out_refs)} results but {len(out_types)} types")
+            outs = tuple(Value(t) for t in out_types)
+            values.update(zip(out_refs, outs))
+            layer, source = (literal(e) for e in ast.parse(f"({loc})", mode="eval").body.elts)
+            nodes.append(Node(op, in_values, parse_attrs(attrs) if attrs else (), outs, Provenance(layer, source)))
+        elif m := _NAMED.match(line):
+            what, label, ref = m.groups()
+            if what == "output":
+                names.append(json.loads(label))
+                outputs.append(use(ref, lineno))
+            else:
+                updates.append((json.loads(label), use(ref, lineno)))
+        elif m := _LOSS.match(line):
+            losses.append(use(m.group(1), lineno))
+        else:
+            raise ParseError(f"Line {lineno}: cannot read {line!r}")
+    return Graph(name, tuple(inputs), tuple(nodes), tuple(outputs), tuple(names), tuple(updates), tuple(losses))
+
+
+def graphs_equal(a: Graph, b: Graph) -> bool:
+    """Structural equality: same inputs, nodes, attrs, types, provenance and results, in order."""
+    from .printer import print_graph
+
+    return print_graph(a) == print_graph(b)

@@ -1,0 +1,111 @@
+"""The text form of a graph: stable, diffable, and read back by `parser.parse`.
+
+    graph "mlp"
+      input %0: f32[?,32] "x"
+      param %1: f32[32,64] "mlp/dense/kernel" trainable init="glorot_uniform"
+      %2 = matmul(%0, %1) : f32[?,64] loc("mlp/dense", "train.py:12")
+      output "dense" = %2
+
+Value names are assigned here, in order of definition, so two dumps of one graph are identical.
+"""
+from __future__ import annotations
+
+import json
+
+from .graph import Graph
+
+
+def format_literal(value) -> str:
+    """Attr literals: numbers, strings, bools, None and tuples of them."""
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, tuple):
+        inner = ", ".join(format_literal(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, float):
+        return repr(value)
+    return repr(value)
+
+
+class Namer:
+    """Numbers values in order of first definition."""
+
+    def __init__(self):
+        self.names = {}
+
+    def define(self, value) -> str:
+        self.names[value] = f"%{len(self.names)}"
+        return self.names[value]
+
+    def __getitem__(self, value) -> str:
+        try:
+            return self.names[value]
+        except KeyError:
+            return "%<undefined>"
+
+
+def node_line(node, names: Namer, define: bool = True) -> str:
+    outs = ", ".join(names.define(o) if define else names[o] for o in node.outputs)
+    args = ", ".join(names[v] for v in node.inputs)
+    attrs = ""
+    if node.attrs:
+        attrs = " {" + ", ".join(f"{k}={format_literal(v)}" for k, v in node.attrs) + "}"
+    types = ", ".join(str(o.type) for o in node.outputs)
+    loc = f' loc({json.dumps(node.provenance.layer)}, {json.dumps(node.provenance.source)})'
+    return f"  {outs} = {node.op}({args}){attrs} : {types}{loc}"
+
+
+def print_graph(graph: Graph) -> str:
+    names = Namer()
+    lines = [f"graph {json.dumps(graph.name)}"]
+    for gi in graph.inputs:
+        line = f"  {gi.kind} {names.define(gi.value)}: {gi.value.type} {json.dumps(gi.name)}"
+        if gi.trainable:
+            line += " trainable"
+        if gi.initializer:
+            line += f" init={json.dumps(gi.initializer)}"
+        lines.append(line)
+    for node in graph.nodes:
+        lines.append(node_line(node, names))
+    for name, value in zip(graph.output_names, graph.outputs):
+        lines.append(f"  output {json.dumps(name)} = {names[value]}")
+    for name, value in graph.updates:
+        lines.append(f"  update {json.dumps(name)} = {names[value]}")
+    for value in graph.losses:
+        lines.append(f"  loss {names[value]}")
+    return "\n".join(lines) + "\n"
+
+
+def format_table(graph: Graph, symbol_size: int = 1) -> str:
+    """One row per node: op, name, shape, dtype, sharding, layer, FLOPs (batch = symbol_size)."""
+    from . import registry
+
+    names = Namer()
+    for gi in graph.inputs:
+        names.define(gi.value)
+    rows = [("name", "op", "shape", "dtype", "sharding", "layer", "FLOPs")]
+    total = 0
+    for node in graph.nodes:
+        flops, _ = registry.cost(node.op, [v.type for v in node.inputs], [o.type for o in node.outputs],
+                                 node.attrs, symbol_size)
+        total += flops
+        for i, out in enumerate(node.outputs):
+            t = out.type
+            rows.append((names.define(out), node.op if i == 0 else "", _shape_text(t.shape), t.dtype,
+                         _sharding_text(t.sharding), node.provenance.layer, f"{flops:,}" if i == 0 else ""))
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    text = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    text.insert(1, "  ".join("-" * w for w in widths))
+    text.append(f"{len(graph.nodes)} nodes, {total:,} FLOPs per sample" if symbol_size == 1
+                else f"{len(graph.nodes)} nodes, {total:,} FLOPs at batch {symbol_size}")
+    return "\n".join(text) + "\n"
+
+
+def _shape_text(shape) -> str:
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _sharding_text(sharding) -> str:
+    if sharding is None:
+        return "replicated"
+    return "(" + ", ".join("+".join(axes) if axes else "-" for axes in sharding) + ")"
