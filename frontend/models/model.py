@@ -1,0 +1,130 @@
+"""Model: a Layer that trains. `Model(inputs, outputs)` builds a functional model; subclass
+Model and write `call` for a subclassed one."""
+from __future__ import annotations
+
+import jax
+import numpy as np
+
+from ..layers.layer import Layer
+from .trainer import Trainer
+
+
+class Model(Trainer, Layer):
+    """Groups layers into an object with training and inference features.
+
+    >>> inputs = kerax.Input((32,))
+    >>> outputs = kerax.layers.Dense(10)(inputs)
+    >>> model = kerax.Model(inputs, outputs)
+    """
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
+            from .functional import Functional
+
+            return object.__new__(Functional)
+        return object.__new__(cls)
+
+    def __init__(self, *args, **kwargs):
+        trainable = kwargs.pop("trainable", True)
+        name = kwargs.pop("name", None)
+        dtype = kwargs.pop("dtype", None)
+        if args or set(kwargs) - {"input_shape", "batch_input_shape", "batch_size", "input_dim"}:
+            raise TypeError(f"Model: unexpected arguments {list(kwargs) or args}; a functional model takes "
+                            "Model(inputs, outputs, name=...)")
+        Layer.__init__(self, trainable=trainable, name=name, dtype=dtype, **kwargs)
+        self._init_trainer()
+
+    # -- structure of inputs and outputs (subclassed models: whatever call takes and returns) --------
+    @property
+    def output_names(self) -> list:
+        if getattr(self, "_traced_output_count", None):
+            count = self._traced_output_count
+            return ["output"] if count == 1 else [f"output_{i}" for i in range(count)]
+        return ["output"]
+
+    def _input_names_for_trace(self, count: int) -> list:
+        return [f"input_{i}" if count > 1 else "input" for i in range(count)]
+
+    def _output_names_for_trace(self, count: int) -> list:
+        self._traced_output_count = count
+        return self.output_names
+
+    def _flatten_inputs(self, x) -> list:
+        return jax.tree.leaves(x)
+
+    def _pack_inputs(self, flat: list):
+        self._input_structure = getattr(self, "_input_structure", None)
+        if self._input_structure is not None:
+            return jax.tree.unflatten(self._input_structure, flat)
+        return flat[0] if len(flat) == 1 else list(flat)
+
+    def _flatten_outputs(self, outputs) -> list:
+        self._output_structure = jax.tree.structure(outputs)
+        return jax.tree.leaves(outputs)
+
+    def _pack_outputs(self, flat: list):
+        structure = getattr(self, "_output_structure", None)
+        if structure is None or structure.num_leaves != len(flat):
+            return flat[0] if len(flat) == 1 else flat
+        return jax.tree.unflatten(structure, flat)
+
+    def _flatten_targets(self, y) -> list:
+        return _by_output(y, self.output_names, "y")
+
+    def _flatten_sample_weights(self, sample_weight) -> list:
+        if sample_weight is None or not isinstance(sample_weight, (list, tuple, dict)):
+            return [sample_weight] * len(self.output_names)
+        return _by_output(sample_weight, self.output_names, "sample_weight")
+
+    # -- Keras conveniences ------------------------------------------------------------------------
+    def get_layer(self, name=None, index=None):
+        if index is not None and name is not None:
+            raise ValueError("get_layer(): give `name` or `index`, not both")
+        if index is not None:
+            if not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(f"get_layer(): index {index} is out of range for a model of {len(self.layers)} layers")
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name!r}. Existing layers are: {[l.name for l in self.layers]}")
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
+                layer_range=None):
+        from .summary import print_summary
+
+        print_summary(self, line_length=line_length, print_fn=print_fn, show_trainable=show_trainable)
+
+    def reset_states(self):
+        for layer in self._all_layers():
+            if hasattr(layer, "reset_states") and layer is not self:
+                layer.reset_states()
+
+    def _all_layers(self) -> list:
+        out = []
+        for layer in self.layers:
+            out.append(layer)
+            if isinstance(layer, Model):
+                out.extend(layer._all_layers())
+            else:
+                out.extend(l for l in layer._tracked_layers())
+        return out
+
+    def get_weights(self) -> list:
+        return [np.array(v.value) for v in self.weights]
+
+
+def _by_output(value, names: list, what: str) -> list:
+    """A target structure as one entry per output (None where an output has none)."""
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - set(names))
+        if unknown:
+            raise ValueError(f"`{what}` has keys {unknown} that match no output; the model's outputs are {names}")
+        return [value.get(n) for n in names]
+    if isinstance(value, (list, tuple)):
+        if len(value) != len(names):
+            raise ValueError(f"`{what}` has {len(value)} entries but the model has {len(names)} outputs {names}")
+        return list(value)
+    if value is not None and len(names) > 1:
+        raise ValueError(f"The model has {len(names)} outputs {names}: give `{what}` as a list or a dict by output name")
+    return [value] * len(names) if len(names) == 1 else [value] * len(names)

@@ -1,0 +1,137 @@
+"""Feeding data: batches stacked K at a time into super-batches [k, batch, ...].
+
+Data is a pytree (for training `(x, y, sample_weight)`, with lists and None inside) whose
+leaves are NumPy arrays of equal length (`ArrayData`) or batches from a Python iterable
+(`IterableData`). Both yield `(superbatch, steps)` with `steps <= K` real steps.
+"""
+from __future__ import annotations
+
+import math
+
+import jax
+import numpy as np
+
+
+class ArrayData:
+    def peek(self):
+        return jax.tree.unflatten(self.treedef, [a[: self.batch_size] for a in self.leaves])
+
+    def __init__(self, data, batch_size: int, shuffle=True, steps_per_epoch: int | None = None):
+        self.leaves, self.treedef = jax.tree.flatten(data)
+        if not self.leaves:
+            raise ValueError("No data was given: expected arrays for x")
+        lengths = {len(a) for a in self.leaves}
+        if len(lengths) != 1:
+            raise ValueError(f"Data cardinality is ambiguous: the arrays have different numbers of samples "
+                             f"{sorted(lengths)}; make sure all arrays contain the same number of samples")
+        self.num_samples = lengths.pop()
+        if batch_size is None or batch_size <= 0:
+            raise ValueError(f"batch_size must be a positive integer, received {batch_size!r}")
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.steps_per_epoch = steps_per_epoch
+
+    @property
+    def steps(self) -> int:
+        full = math.ceil(self.num_samples / self.batch_size)
+        return full if self.steps_per_epoch is None else min(full, self.steps_per_epoch)
+
+    def superbatches(self, k_max: int):
+        n, b = self.num_samples, self.batch_size
+        order = None
+        if self.shuffle == "batch":
+            blocks = np.random.permutation(math.ceil(n / b))
+            order = np.concatenate([np.arange(i * b, min((i + 1) * b, n)) for i in blocks])
+        elif self.shuffle:
+            order = np.random.permutation(n)
+        steps = self.steps
+        full = min(n // b, steps)
+        for start in range(0, full, k_max):
+            k = min(k_max, full - start)
+            lo, hi = start * b, (start + k) * b
+            yield self._take(order, lo, hi, (k, b)), k
+        if steps > full:  # the short last batch
+            lo = full * b
+            yield self._take(order, lo, n, (1, n - lo)), 1
+
+    def _take(self, order, lo, hi, lead):
+        if order is None:
+            leaves = [a[lo:hi].reshape(lead + a.shape[1:]) for a in self.leaves]
+        else:
+            index = order[lo:hi]
+            leaves = [a[index].reshape(lead + a.shape[1:]) for a in self.leaves]
+        return jax.tree.unflatten(self.treedef, leaves)
+
+
+class IterableData:
+    """Batches from a generator function or a PyDataset-like object (len + getitem)."""
+
+    def __init__(self, make_iterator, steps_per_epoch: int | None, adapt):
+        self.make_iterator = make_iterator
+        self.steps_per_epoch = steps_per_epoch
+        self.adapt = adapt  # raw batch -> data pytree of arrays
+        self._peeked = None  # (iterator, first raw batch) drawn by peek(), replayed by the next pass
+
+    def peek(self):
+        """The first batch, without losing it for the next pass (generators are consumed once)."""
+        iterator = self.make_iterator()
+        first = next(iterator)
+        self._peeked = (iterator, first)
+        return self.adapt(first)
+
+    def _iterate(self):
+        if self._peeked is not None:
+            iterator, first = self._peeked
+            self._peeked = None
+            yield first
+            yield from iterator
+        else:
+            yield from self.make_iterator()
+
+    @property
+    def steps(self):
+        return self.steps_per_epoch
+
+    def superbatches(self, k_max: int):
+        group, shape = [], None
+        iterator = self._iterate()
+        taken = 0
+        while self.steps_per_epoch is None or taken < self.steps_per_epoch:
+            try:
+                batch = self.adapt(next(iterator))
+            except StopIteration:
+                break
+            taken += 1
+            leaves = jax.tree.leaves(batch)
+            batch_shape = tuple(a.shape for a in leaves)
+            if group and (batch_shape != shape or len(group) == k_max):
+                yield _stack(group), len(group)
+                group = []
+            group.append(batch)
+            shape = batch_shape
+        if group:
+            yield _stack(group), len(group)
+
+
+def _stack(batches: list):
+    return jax.tree.map(lambda *xs: np.stack(xs), *batches)
+
+
+def pad_steps(superbatch, steps: int, k: int):
+    """Pad a super-batch of `steps` real steps to `k` with zero steps (masked out by the scan)."""
+    if steps == k:
+        return superbatch
+    return jax.tree.map(lambda a: np.concatenate([a, np.zeros((k - steps, *a.shape[1:]), a.dtype)]), superbatch)
+
+
+def train_validation_split(arrays, validation_split: float):
+    """Keras semantics: the last `validation_split` fraction, taken before any shuffling."""
+    if not 0 < validation_split < 1:
+        raise ValueError(f"validation_split must be in (0, 1), received {validation_split}")
+    leaves, treedef = jax.tree.flatten(arrays)
+    n = len(leaves[0])
+    split = int(math.floor(n * (1.0 - validation_split)))
+    if split == 0 or split == n:
+        raise ValueError(f"validation_split={validation_split} leaves no samples on one side of {n} samples")
+    return (jax.tree.unflatten(treedef, [a[:split] for a in leaves]),
+            jax.tree.unflatten(treedef, [a[split:] for a in leaves]))

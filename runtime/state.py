@@ -1,0 +1,66 @@
+"""The training state, held on device between executions.
+
+Variables bound to a DeviceState read and write through it, so nothing is copied back to
+them until user code (a callback, get_weights, saving) looks, and nothing at all otherwise.
+"""
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+
+class DeviceState:
+    """Keras's JAX state tuple (trainable, non_trainable, optimizer, metrics) on device.
+
+    >>> state = DeviceState([model.trainable_variables, ...])  # doctest: +SKIP
+    >>> logs, new = program(state.values, batch); state.values = new  # doctest: +SKIP
+    """
+
+    def __init__(self, groups: list, shardings=None):
+        self.groups = [list(g) for g in groups]
+        self.index = {}
+        seen = set()
+        values = []
+        for gi, group in enumerate(self.groups):
+            row = []
+            for i, variable in enumerate(group):
+                array = variable.value
+                if id(array) in seen:  # a buffer may be donated only once per call
+                    array = jnp.copy(array)
+                seen.add(id(array))
+                row.append(array)
+                self.index[id(variable)] = (gi, i)
+            values.append(row)
+        if shardings is not None:
+            values = jax.device_put(values, shardings)
+        self.values = tuple(values)
+        for group in self.groups:
+            for variable in group:
+                variable._holder = self
+
+    def read(self, variable):
+        gi, i = self.index[id(variable)]
+        return self.values[gi][i]
+
+    def write(self, variable, array) -> None:
+        gi, i = self.index[id(variable)]
+        old = self.values[gi][i]
+        sharding = getattr(old, "sharding", None)
+        array = jnp.asarray(array, dtype=old.dtype)
+        self.values[gi][i] = jax.device_put(array, sharding) if sharding is not None else array
+
+    def update(self, values) -> None:
+        self.values = tuple(list(g) for g in values)
+
+    def release(self) -> None:
+        """Hand the current values back to the variables and unbind them."""
+        for group, row in zip(self.groups, self.values):
+            for variable, array in zip(group, row):
+                variable._holder = None
+                variable._value = array
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
