@@ -1,0 +1,86 @@
+"""The text form: golden output, round trip, and the parser's refusals."""
+import numpy as np
+import pytest
+
+import kerax
+from kerax.ir import GraphBuilder, ParseError, TensorType, graphs_equal, parse, print_graph
+from kerax.ir.types import canonical_dtype
+
+
+def small_graph():
+    b = GraphBuilder("mlp")
+    x = b.add_input(TensorType((None, 4), "float32"), "input", "x")
+    w = b.add_input(TensorType((4, 3), "float32", (("model",), ())), "param", "mlp/dense/kernel", True, "glorot_uniform")
+    s = b.add_input(TensorType((3,), "float32"), "state", "mlp/bn/moving_mean")
+    h = b.emit("matmul", [x, w])[0]
+    r = b.emit("relu", [h])[0]
+    m = b.emit("mean", [r], {"axis": (0,), "keepdims": False})[0]
+    c = b.emit("constant", [], {"value": 0.5, "dtype": "float32"})[0]
+    t = b.emit("multiply", [m, c])[0]
+    parts = b.emit("split", [r], {"sections": 3, "axis": 1})
+    loss = b.emit("sum", [parts[0]], {"axis": None, "keepdims": False})[0]
+    return b.finish([r], ["dense"], [("mlp/bn/moving_mean", t)], [loss])
+
+
+GOLDEN = '''graph "mlp"
+  input %0: f32[?,4] "x"
+  param %1: f32[4@model,3] "mlp/dense/kernel" trainable init="glorot_uniform"
+  state %2: f32[3] "mlp/bn/moving_mean"
+  %3 = matmul(%0, %1) : f32[?,3] loc("", "")
+  %4 = relu(%3) : f32[?,3] loc("", "")
+  %5 = mean(%4) {axis=(0,), keepdims=False} : f32[3] loc("", "")
+  %6 = constant() {dtype="float32", value=0.5} : f32[] loc("", "")
+  %7 = multiply(%5, %6) : f32[3] loc("", "")
+  %8, %9, %10 = split(%4) {axis=1, sections=3} : f32[?,1], f32[?,1], f32[?,1] loc("", "")
+  %11 = sum(%8) {axis=None, keepdims=False} : f32[] loc("", "")
+  output "dense" = %4
+  update "mlp/bn/moving_mean" = %7
+  loss %11
+'''
+
+
+def test_golden_text():
+    assert print_graph(small_graph()) == GOLDEN
+
+
+def test_round_trip_is_exact():
+    graph = small_graph()
+    again = parse(print_graph(graph))
+    assert graphs_equal(graph, again)
+    assert print_graph(again) == print_graph(graph)
+
+
+def test_special_float_and_string_attrs_round_trip():
+    b = GraphBuilder("g")
+    x = b.add_input(TensorType((2,), "float32"), "input", "x")
+    y = b.emit("clip", [x], {"low": float("-inf"), "high": 1e-30})[0]
+    z = b.emit("einsum", [y, y], {"subscripts": "i,i->"})[0]
+    g = b.finish([z], ['name with "quotes"'])
+    assert graphs_equal(parse(print_graph(g)), g)
+
+
+def test_provenance_points_at_user_code():
+    model = kerax.Sequential([kerax.Input((4,)), kerax.layers.Dense(3, name="head")])
+    model.compile(loss="mse", optimizer="sgd")
+    model.predict(np.zeros((2, 4), "float32"), verbose=0)
+    graph = next(iter(model._programs.values())).graph
+    layers = {n.provenance.layer for n in graph.nodes}
+    assert any(layer.endswith("head") for layer in layers)
+    assert all(n.provenance.source.startswith("test_text_form.py:") for n in graph.nodes if "head" in n.provenance.layer)
+
+
+@pytest.mark.parametrize("text, message", [
+    ('graph "g"\n  %0 = relu(%9) : f32[2] loc("", "")\n', "used before it is defined"),
+    ('graph "g"\n  input %0: q32[2] "x"\n', "Bad type"),
+    ('graph "g"\n  nonsense\n', "cannot read"),
+    ('graph "g"\n  %0 = constant() {value=__import__("os")} : f32[] loc("", "")\n', "Not a literal"),
+])
+def test_parser_refuses_bad_text(text, message):
+    with pytest.raises((ParseError, KeyError), match=message):
+        parse(text)
+
+
+def test_dtype_names():
+    assert canonical_dtype(np.float32) == "float32"
+    with pytest.raises(TypeError, match="Unsupported dtype"):
+        canonical_dtype("str")
