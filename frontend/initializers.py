@@ -201,6 +201,7 @@ _BY_NAME = {
     "orthogonal": Orthogonal, "identity": Identity,
 }
 _BY_CLASS = {cls.__name__: cls for cls in _BY_NAME.values()}
+_ALIASES = {"uniform": RandomUniform, "normal": RandomNormal, "one": Ones, "zero": Zeros}
 
 
 def get(identifier):
@@ -210,7 +211,8 @@ def get(identifier):
     if isinstance(identifier, Initializer) or callable(identifier) and not isinstance(identifier, type):
         return identifier
     if isinstance(identifier, str):
-        cls = _BY_NAME.get(identifier) or _BY_NAME.get(identifier.lower()) or _BY_CLASS.get(identifier)
+        cls = (_BY_NAME.get(identifier) or _BY_NAME.get(identifier.lower()) or _BY_CLASS.get(identifier)
+               or _ALIASES.get(identifier))
         if cls is None:
             raise ValueError(f"Unknown initializer {identifier!r}: expected one of {sorted(_BY_NAME)}")
         return cls()

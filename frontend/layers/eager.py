@@ -49,7 +49,8 @@ class EagerProgram:
             self.variables = list(trace.reads)
             self.names = [trace.names[v] for v in self.variables]
             self.assigned = [(v, trace.names[v]) for v in trace.assigned]
-        apply = lower(self.graph)
+        self.apply = apply = lower(self.graph)
+        self.name_of = dict(zip(self.variables, self.names))
         names = self.names
         self.jitted = jax.jit(lambda values, inputs: apply(dict(zip(names, values)), inputs))
 
@@ -61,11 +62,37 @@ class EagerProgram:
         return jax.tree.unflatten(self.out_tree, outputs)
 
 
-def eager_call(layer, args, kwargs):
+def _program(layer, args, kwargs) -> tuple:
     kwargs = dict(kwargs)
     training = kwargs.pop("training", None)
     key = signature(args, kwargs, training)
     cache = layer.__dict__.setdefault("_eager_programs", {})
     if key not in cache:
         cache[key] = EagerProgram(layer, args, kwargs, training)
-    return cache[key](args, kwargs)
+    return cache[key], kwargs
+
+
+def eager_call(layer, args, kwargs):
+    program, kwargs = _program(layer, args, kwargs)
+    return program(args, kwargs)
+
+
+def stateless_call(layer, trainable_values, non_trainable_values, args, kwargs, return_losses=False):
+    """Keras 3's `layer.stateless_call`: a pure function of the given variable values.
+
+    >>> out, non_trainable = layer.stateless_call(trainable, non_trainable, x)  # doctest: +SKIP
+    """
+    trainable, non_trainable = layer.trainable_variables, layer.non_trainable_variables
+    if len(trainable_values) != len(trainable) or len(non_trainable_values) != len(non_trainable):
+        raise ValueError(f"stateless_call on '{layer.name}': expected {len(trainable)} trainable and {len(non_trainable)} "
+                         f"non-trainable values, received {len(trainable_values)} and {len(non_trainable_values)}")
+    program, kwargs = _program(layer, args, kwargs)
+    variables = {}
+    for variable, value in [*zip(trainable, trainable_values), *zip(non_trainable, non_trainable_values)]:
+        if variable in program.name_of:
+            variables[program.name_of[variable]] = value
+    inputs = [concrete(x) for x in jax.tree.leaves((args, kwargs)) if _is_array(x)]
+    outputs, updates, losses = program.apply(variables, inputs)
+    new = [updates.get(program.name_of.get(v), value) for v, value in zip(non_trainable, non_trainable_values)]
+    result = (jax.tree.unflatten(program.out_tree, outputs), new)
+    return (*result, losses) if return_losses else result

@@ -251,6 +251,17 @@ class Layer:
 
         return eager_call(self, args, kwargs)
 
+    def stateless_call(self, trainable_variables, non_trainable_variables, *args, return_losses=False, **kwargs):
+        """Run `call` as a pure function of the given variable values (for jax.grad and jit).
+
+        Returns (outputs, non_trainable_variables), plus the added losses with `return_losses`.
+        """
+        from .eager import stateless_call
+
+        if not self.built and args:
+            self._maybe_build(self._build_shapes(args, kwargs))
+        return stateless_call(self, trainable_variables, non_trainable_variables, args, kwargs, return_losses)
+
     def _maybe_build(self, input_shape) -> None:
         if self.built:
             return

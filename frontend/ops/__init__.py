@@ -1,4 +1,6 @@
 """kerax.ops: the operations layers and users write models with (Keras 3's `keras.ops`)."""
+from .attention import *  # noqa: F401,F403
+from .conv import *  # noqa: F401,F403
 from .nn import *  # noqa: F401,F403
 from .nn import one_hot  # noqa: F401
 from .numpy import *  # noqa: F401,F403

@@ -1,0 +1,2 @@
+"""Recurrent layers."""
+__all__ = []
