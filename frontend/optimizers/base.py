@@ -1,0 +1,348 @@
+"""Keras 3's `Optimizer` contract, built around one pure function, `stateless_apply`.
+
+The optimizer's state (iteration count, learning rate, per-weight slots) lives in Variables
+whose order is Keras's `optimizer.variables` order, hence the `optimizer/vars` order of a
+.weights.h5 file. A compiled training step passes their values in and gets new values out;
+the eager `apply` does the same on the Variables' current values and assigns the results.
+"""
+from __future__ import annotations
+
+import re
+import warnings
+
+import jax.numpy as jnp
+import numpy as np
+
+from .. import config, naming
+from ..variables import Variable
+from . import schedules
+
+
+def clip_by_norm(gradient, clipnorm: float):
+    """Rescale one gradient so that its L2 norm is at most `clipnorm` (Keras's `_clip_by_norm`).
+
+    >>> clip_by_norm(jnp.array([3.0, 4.0]), 1.0)
+    Array([0.6, 0.8], dtype=float32)
+    """
+    l2sum = jnp.sum(jnp.square(gradient), keepdims=True)
+    positive = l2sum > 0
+    # The two-sided `where` keeps a zero gradient's sqrt (and its derivative) finite.
+    l2norm = jnp.where(positive, jnp.sqrt(jnp.where(positive, l2sum, jnp.ones_like(l2sum))), l2sum)
+    return gradient * clipnorm / jnp.maximum(l2norm, clipnorm)
+
+
+def clip_by_global_norm(gradients: list, clipnorm: float) -> list:
+    """Rescale all gradients together so that their joint L2 norm is at most `clipnorm`.
+
+    >>> clip_by_global_norm([jnp.array([3.0]), jnp.array([4.0])], 1.0)[0]
+    Array([0.6], dtype=float32)
+    """
+    norm = jnp.sqrt(jnp.sum(jnp.stack([jnp.sum(jnp.square(g)) for g in gradients if g is not None])))
+    # For an inf/NaN norm the scale becomes NaN, as in Keras, instead of silently zeroing.
+    scale = clipnorm * jnp.minimum(1.0 / norm, 1.0 / clipnorm) + (norm - norm)
+    return [None if g is None else g * scale for g in gradients]
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
+
+
+class Optimizer:
+    """Base class of kerax optimizers (Keras 3 constructor arguments and defaults).
+
+    A subclass names its per-weight state in `slot_groups()` and defines the pure
+    `update_step(gradient, variable, learning_rate, slots, iterations)`.
+
+    >>> opt = kerax.optimizers.SGD(learning_rate=0.5)
+    >>> w = kerax.Variable(np.ones((2,)), name="w")
+    >>> opt.apply([np.ones((2,))], [w])
+    >>> w.numpy()
+    array([0.5, 0.5], dtype=float32)
+    """
+
+    def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name=None, **kwargs):
+        cls = type(self).__name__
+        if kwargs.pop("decay", None) is not None:
+            warnings.warn(f"{cls}: argument `decay` is no longer supported (as in Keras 3) and is ignored")
+        if kwargs:
+            raise TypeError(f"{cls}.__init__() got unexpected keyword argument(s) {sorted(kwargs)}")
+        if use_ema:
+            raise NotImplementedError(f"{cls}: `use_ema=True` (weight moving averages) is not supported by kerax; "
+                                      "received use_ema=True")
+        if gradient_accumulation_steps is not None:
+            raise NotImplementedError(f"{cls}: `gradient_accumulation_steps` is not supported by kerax; received "
+                                      f"gradient_accumulation_steps={gradient_accumulation_steps}. Use a larger "
+                                      "batch size instead")
+        clip_args = {"clipnorm": clipnorm, "clipvalue": clipvalue, "global_clipnorm": global_clipnorm}
+        if sum(v is not None for v in clip_args.values()) > 1:
+            raise ValueError(f"{cls}: only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set; "
+                             f"received {clip_args}")
+        self.name = name or naming.unique_name(naming.to_snake_case(cls))
+        self.weight_decay = weight_decay
+        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+        self.use_ema, self.ema_momentum, self.ema_overwrite_frequency = use_ema, ema_momentum, ema_overwrite_frequency
+        self.loss_scale_factor = loss_scale_factor
+        self.gradient_accumulation_steps = gradient_accumulation_steps
+        self.built = False
+        self._trainable_variables: list = []
+        self._slots: list = []
+        self._slot_index: dict = {}  # (slot name, variable index) -> position in self._slots
+        self._exclude_ids: set = set()
+        self._exclude_pattern = None
+        # As Keras, iterations and the learning rate exist before build (int32: JAX has no int64 by default).
+        self._iterations = Variable(0, name="iteration", path=f"{self.name}/iteration", dtype="int32",
+                                    trainable=False, kind="state")
+        self._learning_rate = None
+        self._lr_variable = None
+        self._set_learning_rate_source(learning_rate)
+
+    # -- learning rate ------------------------------------------------------------------------
+    def _set_learning_rate_source(self, learning_rate) -> None:
+        if callable(learning_rate):  # a LearningRateSchedule or any callable of the step
+            self._learning_rate, self._lr_variable = learning_rate, None
+            return
+        if not _is_number(learning_rate):
+            raise ValueError(f"{type(self).__name__}: argument `learning_rate` expected a float, a "
+                             f"LearningRateSchedule or a callable of the step; received {learning_rate!r}")
+        self._lr_variable = Variable(float(learning_rate), name="learning_rate", path=f"{self.name}/learning_rate",
+                                     dtype=config.floatx(), trainable=False, kind="state")
+        self._learning_rate = self._lr_variable
+
+    def _lr_at(self, iterations, lr_value):
+        """The learning rate for a step, from the values passed in (pure)."""
+        if self._lr_variable is not None:
+            return lr_value
+        return jnp.asarray(self._learning_rate(iterations))
+
+    @property
+    def learning_rate(self):
+        """The current learning rate; assigning a float updates the Variable (no recompilation)."""
+        lr_value = None if self._lr_variable is None else self._lr_variable.value
+        return self._lr_at(self._iterations.value, lr_value)
+
+    @learning_rate.setter
+    def learning_rate(self, value) -> None:
+        if self._lr_variable is None and not callable(value):
+            raise TypeError(f"{type(self).__name__} was created with a schedule as its `learning_rate`, so its "
+                            f"learning rate cannot be set to {value!r}; create the optimizer with a float "
+                            "`learning_rate` to make it settable")
+        if callable(value):
+            if self.built:
+                raise TypeError(f"{type(self).__name__}: cannot switch `learning_rate` to a schedule after the "
+                                "optimizer is built (its variables would change); pass the schedule to the "
+                                "constructor instead")
+            self._set_learning_rate_source(value)
+            return
+        self._lr_variable.assign(value)
+
+    @property
+    def iterations(self) -> Variable:
+        return self._iterations
+
+    # -- variables ----------------------------------------------------------------------------
+    def slot_groups(self) -> list:
+        """Names of the per-weight state, grouped as Keras creates them: within a group the
+        slots of one weight are adjacent (Adam: kernel_momentum, kernel_velocity, bias_...)."""
+        return []
+
+    def slot_initial_value(self, slot_name: str) -> float:
+        return 0.0
+
+    def build(self, var_list) -> None:
+        """Create the slot variables for `var_list` (Keras's order); a second call does nothing."""
+        if self.built:
+            return
+        self._trainable_variables = list(var_list)
+        for group in self.slot_groups():
+            for index, var in enumerate(self._trainable_variables):
+                for slot_name in group:
+                    self._slot_index[(slot_name, index)] = len(self._slots)
+                    self._slots.append(self._make_slot(var, slot_name))
+        self.built = True
+
+    def _make_slot(self, var, slot_name: str) -> Variable:
+        reference = getattr(var, "path", None) or getattr(var, "name", "var")
+        name = f"{reference.replace('/', '_')}_{slot_name}"
+        value = jnp.full(tuple(var.shape), self.slot_initial_value(slot_name), var.dtype)
+        return Variable(value, name=name, path=f"{self.name}/{name}", trainable=False, kind="state")
+
+    @property
+    def variables(self) -> list:
+        """[iterations, learning_rate (when not a schedule), *slots]: the .weights.h5 order."""
+        head = [self._iterations] + ([self._lr_variable] if self._lr_variable is not None else [])
+        return head + list(self._slots)
+
+    def exclude_from_weight_decay(self, var_list=None, var_names=None) -> None:
+        """Exempt Variables, or those whose name contains one of `var_names`, from weight decay."""
+        if self.built:
+            raise ValueError(f"{type(self).__name__}.exclude_from_weight_decay() must be called before the "
+                             "optimizer is built")
+        self._exclude_ids = {id(v) for v in var_list or []}
+        self._exclude_pattern = re.compile("|".join(set(var_names))) if var_names else None
+
+    def _use_weight_decay(self, var) -> bool:
+        if id(var) in self._exclude_ids:
+            return False
+        return self._exclude_pattern is None or re.search(self._exclude_pattern, getattr(var, "name", "")) is None
+
+    # -- the update ---------------------------------------------------------------------------
+    def update_step(self, gradient, variable, learning_rate, slots: dict, iterations):
+        """Pure: (new variable value, {slot name: new value}) for one weight."""
+        raise NotImplementedError(f"{type(self).__name__} must define update_step()")
+
+    def _clip_gradients(self, grads: list) -> list:
+        if self.clipnorm and self.clipnorm > 0:
+            return [None if g is None else clip_by_norm(g, self.clipnorm) for g in grads]
+        if self.global_clipnorm and self.global_clipnorm > 0:
+            return clip_by_global_norm(grads, self.global_clipnorm)
+        if self.clipvalue and self.clipvalue > 0:
+            return [None if g is None else jnp.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
+        return grads
+
+    def _check_stateless_args(self, optimizer_variables, grads, trainable_variables) -> None:
+        cls = type(self).__name__
+        if not self.built:
+            raise ValueError(f"{cls}.stateless_apply: the optimizer is not built; call "
+                             "`optimizer.build(trainable_variables)` first")
+        if len(optimizer_variables) != len(self.variables):
+            raise ValueError(f"{cls}.stateless_apply: `optimizer_variables` expected {len(self.variables)} arrays "
+                             f"(one per optimizer.variables), received {len(optimizer_variables)}")
+        for what, values in (("trainable_variables", trainable_variables), ("grads", grads)):
+            if len(values) != len(self._trainable_variables):
+                raise ValueError(f"{cls}.stateless_apply: `{what}` expected {len(self._trainable_variables)} "
+                                 f"entries (the variables the optimizer was built with), received {len(values)}")
+
+    def stateless_apply(self, optimizer_variables, grads, trainable_variables):
+        """Pure: (new trainable values, new optimizer values) from the current ones.
+
+        Lists of arrays in the order of the `var_list` given to `build` and of `variables`.
+        A `None` gradient leaves its weight and slots unchanged.
+
+        >>> opt = kerax.optimizers.SGD(learning_rate=0.5)
+        >>> w = kerax.Variable(np.ones((2,)), name="w"); opt.build([w])
+        >>> new_w, new_opt = jax.jit(opt.stateless_apply)([v.value for v in opt.variables], [jnp.ones(2)], [w.value])
+        >>> new_w[0], new_opt[0]
+        (Array([0.5, 0.5], dtype=float32), Array(1, dtype=int32))
+        """
+        self._check_stateless_args(optimizer_variables, grads, trainable_variables)
+        iterations = optimizer_variables[0]
+        has_lr = self._lr_variable is not None
+        lr = self._lr_at(iterations, optimizer_variables[1] if has_lr else None)
+        slot_values = list(optimizer_variables[2 if has_lr else 1:])
+        grads = list(grads)
+        if self.loss_scale_factor is not None:
+            grads = [None if g is None else g / self.loss_scale_factor for g in grads]
+        grads = self._clip_gradients(grads)
+        slot_names = [name for group in self.slot_groups() for name in group]
+        new_variables = list(trainable_variables)
+        for index, (grad, value, var) in enumerate(zip(grads, trainable_variables, self._trainable_variables)):
+            if grad is None:
+                continue
+            value = jnp.asarray(value)
+            var_lr = jnp.asarray(lr).astype(value.dtype)
+            if self.weight_decay is not None and self._use_weight_decay(var):
+                value = value - value * jnp.asarray(self.weight_decay, value.dtype) * var_lr
+            slots = {name: slot_values[self._slot_index[(name, index)]] for name in slot_names}
+            value, new_slots = self.update_step(jnp.asarray(grad).astype(value.dtype), value, var_lr, slots,
+                                                iterations)
+            for name, slot in new_slots.items():
+                slot_values[self._slot_index[(name, index)]] = slot
+            if getattr(var, "constraint", None) is not None:
+                value = var.constraint(value)
+            new_variables[index] = value
+        head = [iterations + 1] + ([optimizer_variables[1]] if has_lr else [])
+        return new_variables, head + slot_values
+
+    # -- eager convenience --------------------------------------------------------------------
+    def apply(self, grads, trainable_variables=None) -> None:
+        """Update Variables in place from gradients (builds on first use), as Keras's `apply`."""
+        grads = list(grads)
+        if not grads:
+            return
+        cls = type(self).__name__
+        if trainable_variables is None:
+            if not self.built:
+                raise ValueError(f"{cls}.apply: without `trainable_variables` the optimizer must already be built; "
+                                 "call `optimizer.build(trainable_variables)` first")
+            if len(grads) != len(self._trainable_variables):
+                raise ValueError(f"{cls}.apply: expected {len(self._trainable_variables)} gradients (one per built "
+                                 f"variable), received {len(grads)}")
+            full_grads = grads
+        else:
+            trainable_variables = list(trainable_variables)
+            self.build(trainable_variables)
+            position = {id(v): i for i, v in enumerate(self._trainable_variables)}
+            full_grads = [None] * len(self._trainable_variables)
+            for grad, var in zip(grads, trainable_variables):
+                if id(var) not in position:
+                    raise ValueError(f"{cls}.apply: unknown variable {var}; this optimizer was built for other "
+                                     "variables; create a new optimizer for a new set of variables")
+                full_grads[position[id(var)]] = grad
+        if all(g is None for g in full_grads):
+            raise ValueError(f"{cls}.apply: no gradients provided for any variable")
+        full_grads = [None if g is None else jnp.asarray(g) for g in full_grads]
+        new_values, new_state = self.stateless_apply([v.value for v in self.variables], full_grads,
+                                                     [v.value for v in self._trainable_variables])
+        for var, value in zip(self._trainable_variables, new_values):
+            var.assign(value)
+        for var, value in zip(self.variables, new_state):
+            var.assign(value)
+
+    def apply_gradients(self, grads_and_vars) -> Variable:
+        """`apply` from (gradient, variable) pairs; returns `iterations`, as tf.keras did."""
+        grads, variables = zip(*grads_and_vars)
+        self.apply(grads, variables)
+        return self._iterations
+
+    def scale_loss(self, loss):
+        return loss if self.loss_scale_factor is None else loss * self.loss_scale_factor
+
+    def finalize_variable_values(self, var_list) -> None:
+        """Keras overwrites weights with their moving averages here; without EMA there is nothing to do."""
+
+    def set_weights(self, weights) -> None:
+        if not self.built:
+            raise ValueError(f"{type(self).__name__}.set_weights: the optimizer is not built; call "
+                             "`optimizer.build(trainable_variables)` first")
+        for var, weight in zip(self.variables, weights):
+            var.assign(weight)
+
+    def save_own_variables(self, store) -> None:
+        for i, var in enumerate(self.variables):
+            store[str(i)] = var.numpy()
+
+    def load_own_variables(self, store) -> None:
+        if len(store.keys()) != len(self.variables):
+            warnings.warn(f"Skipping variable loading for optimizer '{self.name}': it has {len(self.variables)} "
+                          f"variables whereas the saved optimizer has {len(store.keys())}", stacklevel=2)
+            return
+        for i, var in enumerate(self.variables):
+            var.assign(store[str(i)])
+
+    # -- config -------------------------------------------------------------------------------
+    def get_config(self) -> dict:
+        if self._lr_variable is not None:
+            learning_rate = float(self._lr_variable.numpy())
+        elif isinstance(self._learning_rate, schedules.LearningRateSchedule):
+            learning_rate = schedules.serialize(self._learning_rate)
+        else:
+            raise TypeError(f"{type(self).__name__}.get_config: a plain callable `learning_rate` "
+                            f"({self._learning_rate!r}) is not serializable; subclass "
+                            "optimizers.schedules.LearningRateSchedule and define get_config()")
+        return {"name": self.name, "learning_rate": learning_rate, "weight_decay": self.weight_decay,
+                "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm, "clipvalue": self.clipvalue,
+                "use_ema": self.use_ema, "ema_momentum": self.ema_momentum,
+                "ema_overwrite_frequency": self.ema_overwrite_frequency, "loss_scale_factor": self.loss_scale_factor,
+                "gradient_accumulation_steps": self.gradient_accumulation_steps}
+
+    @classmethod
+    def from_config(cls, config_: dict, custom_objects: dict | None = None):
+        config_ = dict(config_)
+        if isinstance(config_.get("learning_rate"), dict):
+            config_["learning_rate"] = schedules.deserialize(config_["learning_rate"], custom_objects)
+        return cls(**config_)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}>"
