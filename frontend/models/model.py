@@ -96,18 +96,23 @@ class Model(Trainer, Layer):
         print_summary(self, line_length=line_length, print_fn=print_fn, show_trainable=show_trainable)
 
     def reset_states(self):
+        """Zero the states of every stateful layer (Keras FAQ: between independent sequences)."""
         for layer in self._all_layers():
-            if hasattr(layer, "reset_states") and layer is not self:
+            if getattr(layer, "stateful", False) and hasattr(layer, "reset_states"):
                 layer.reset_states()
 
     def _all_layers(self) -> list:
-        out = []
-        for layer in self.layers:
-            out.append(layer)
-            if isinstance(layer, Model):
-                out.extend(layer._all_layers())
-            else:
-                out.extend(l for l in layer._tracked_layers())
+        """Every layer inside this model, nested ones included, each once."""
+        out, seen = [], set()
+
+        def walk(layer):
+            for sub in layer._tracked_layers():
+                if id(sub) not in seen:
+                    seen.add(id(sub))
+                    out.append(sub)
+                    walk(sub)
+
+        walk(self)
         return out
 
     def get_weights(self) -> list:

@@ -18,7 +18,7 @@ class Sequential(Model):
         Model.__init__(self, trainable=trainable, name=name)
         self._stack = []
         self._input_layer = None
-        self._functional = None
+        object.__setattr__(self, "_functional", None)
         for layer in layers or []:
             self.add(layer, rebuild=False)
         self._maybe_rebuild()
@@ -47,7 +47,7 @@ class Sequential(Model):
         layer = self._stack.pop()
         self._layers.remove(layer)
         self.built = False
-        self._functional = None
+        object.__setattr__(self, "_functional", None)
         if rebuild:
             self._maybe_rebuild()
         return layer
@@ -76,7 +76,8 @@ class Sequential(Model):
         with naming.name_scope(self.name):
             for layer in self._stack:
                 x = layer(x)
-        self._functional = Functional(self._input_layer.output_tensor, x, name=f"{self.name}_functional")
+        # Not tracked as a sub-layer: it holds the same layers as the stack.
+        object.__setattr__(self, "_functional", Functional(self._input_layer.output_tensor, x, name=f"{self.name}_functional"))
         self.built = True
 
     def call(self, inputs, training=None, mask=None):

@@ -89,7 +89,14 @@ class Trainer:
         return self._programs[key]
 
     def _fixed_batch(self) -> bool:
-        return bool(getattr(self, "_stateful", False))
+        """Stateful layers keep per-sample state: their model runs at one fixed batch size."""
+        return any(getattr(layer, "stateful", False) for layer in self._all_layers())
+
+    def _fixed_batch_size(self):
+        for tensor in getattr(self, "inputs", None) or []:
+            if tensor.shape and tensor.shape[0] is not None:
+                return tensor.shape[0]
+        return None
 
     def _mesh(self):
         from ..distribution import distribution
@@ -216,14 +223,27 @@ class Trainer:
         if y is not None and self._compiled_loss is not None:
             self._compiled_loss.check_targets(self._flatten_targets(y))
         if self._fixed_batch():
-            self._check_stateful_batch(x, batch_size, shuffle)
+            batch_size = self._check_stateful_batch(x, batch_size, shuffle)
         return data_adapter.array_source(x, y, sample_weight, batch_size or 32, shuffle, steps)
 
     def _standardize_x(self, x):
         return x
 
-    def _check_stateful_batch(self, x, batch_size, shuffle):
-        pass
+    def _check_stateful_batch(self, x, batch_size, shuffle) -> int:
+        expected = self._fixed_batch_size()
+        if expected is None:
+            raise ValueError(f"Model '{self.name}' has stateful layers, so it needs a fixed batch size: build it from "
+                             "Input(batch_shape=(batch, ...)) or give its first layer batch_size=")
+        if shuffle:
+            raise ValueError(f"Model '{self.name}' is stateful: shuffle=True would break the order its states carry "
+                             "from batch to batch; call fit(..., shuffle=False)")
+        if batch_size is not None and batch_size != expected:
+            raise ValueError(f"Model '{self.name}' is stateful with batch size {expected}; received batch_size={batch_size}")
+        samples = len(jax.tree.leaves(x)[0])
+        if samples % expected:
+            raise ValueError(f"Model '{self.name}' is stateful with batch size {expected}: the number of samples must "
+                             f"be a multiple of it, received {samples} samples")
+        return expected
 
     # -- fit / evaluate / predict ------------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
