@@ -82,11 +82,23 @@ class Trainer:
 
     # -- programs -------------------------------------------------------------------------------------
     def _program(self, x_list, training: bool) -> ModelProgram:
+        self._check_input_shapes(x_list)
         signature = input_signature(x_list, keep_batch=self._fixed_batch())
         key = (signature, training)
         if key not in self._programs:
             self._programs[key] = ModelProgram(self, signature, training, self._mesh())
         return self._programs[key]
+
+    def _check_input_shapes(self, x_list) -> None:
+        try:
+            expected = [t.shape for t in self.inputs]
+        except AttributeError:  # a subclassed or not yet built model: its layers check what they get
+            return
+        for i, (want, array) in enumerate(zip(expected, x_list)):
+            got = tuple(array.shape)
+            if len(got) != len(want) or any(w is not None and w != g for w, g in zip(want, got)):
+                raise ValueError(f"Input {i} of model '{self.name}' is incompatible with the model: expected shape "
+                                 f"{want}, received shape {got}")
 
     def _fixed_batch(self) -> bool:
         """Stateful layers keep per-sample state: their model runs at one fixed batch size."""
