@@ -71,7 +71,7 @@ def main(argv=None) -> int:
     print("\n# after the pipeline (" + ", ".join(f"{n} {s * 1e3:.2f} ms" for n, s in manager.report.seconds.items()) + ")")
     print(print_graph(optimized), end="")
     if args.table:
-        print()
+        print(f"\n# table (FLOPs at batch {args.batch})")
         print(format_table(optimized, args.batch), end="")
     return 0
 

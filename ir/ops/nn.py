@@ -63,17 +63,18 @@ def _window(x_ndim, pool_size, strides, data_format):
 @register("max_pool", COMPOSITE, "maximum over sliding windows")
 def _max_pool(x, *, pool_size, strides, padding, data_format):
     window, step = _window(x.ndim, pool_size, strides, data_format)
-    init = -jnp.inf if jnp.issubdtype(x.dtype, jnp.floating) else jnp.iinfo(x.dtype).min
-    return jax.lax.reduce_window(x, jnp.asarray(init, x.dtype), jax.lax.max, window, step, padding.upper())
+    # A Python scalar init lets JAX see the max monoid, which it knows how to differentiate.
+    init = -jnp.inf if jnp.issubdtype(x.dtype, jnp.floating) else int(jnp.iinfo(x.dtype).min)
+    return jax.lax.reduce_window(x, init, jax.lax.max, window, step, padding.upper())
 
 
 @register("avg_pool", COMPOSITE, "mean over sliding windows (padding excluded from the count)")
 def _avg_pool(x, *, pool_size, strides, padding, data_format):
     window, step = _window(x.ndim, pool_size, strides, data_format)
-    total = jax.lax.reduce_window(x, jnp.asarray(0, x.dtype), jax.lax.add, window, step, padding.upper())
+    total = jax.lax.reduce_window(x, 0.0, jax.lax.add, window, step, padding.upper())
     if padding == "valid":
         return total / math.prod(pool_size)
-    count = jax.lax.reduce_window(jnp.ones_like(x), jnp.asarray(0, x.dtype), jax.lax.add, window, step, "SAME")
+    count = jax.lax.reduce_window(jnp.ones_like(x), 0.0, jax.lax.add, window, step, "SAME")
     return total / count
 
 
