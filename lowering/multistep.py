@@ -1,7 +1,9 @@
 """K steps in one dispatch: `lax.scan` over a super-batch stacked to [K, batch, ...].
 
-A boolean mask per step lets the short last execution of an epoch reuse the K-step program:
-masked steps leave the state untouched. The state is donated, so it is updated in place.
+The training state is donated, so it is updated in place. A boolean mask per step lets the
+short last execution of an epoch reuse the K-step program: a masked step's new state is
+discarded by a select (which XLA fuses into the optimizer's elementwise update, so it costs
+next to nothing; a `lax.cond` would instead hide the step from XLA's CPU convolution kernels).
 """
 from __future__ import annotations
 
@@ -19,39 +21,48 @@ class ExecutionStats:
     dispatches: int = 0
 
 
-def _skip(step, state, data):
-    """Result of a masked step: zeros shaped like the step's output, state unchanged."""
-    out_shape, _ = jax.eval_shape(step, state, data)
-    return jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), out_shape), state
+def unroll_loop(graphs, platform: str) -> bool:
+    """Whether to unroll the K-step loop. XLA:CPU runs convolutions far slower inside a while
+    loop than outside one (jax-ml/jax#12868), so on CPU a program with convolutions runs its K
+    steps unrolled; everything else keeps the compact loop."""
+    return platform == "cpu" and any("conv" in node.op for graph in graphs for node in graph.nodes)
 
 
-def scan_steps(step, stats: ExecutionStats, collect: bool = False):
-    """multi(state, superbatch, mask) -> (out, state). `out` is the last unmasked step's output
-    (logs) or, with `collect`, every step's output stacked (predictions)."""
+def _select(keep, new, old):
+    return jax.tree.map(lambda n, o: jnp.where(keep, n, o), new, old)
+
+
+def scan_steps(step, stats: ExecutionStats, collect: bool = False, unroll: bool = False):
+    """multi(state, superbatch, mask) -> (out, state): `step(state, data) -> (out, state)` over
+    the leading axis, masked steps leaving the state as it was. `out` is the last unmasked
+    step's output (logs), or with `collect` every step's output, stacked."""
 
     def multi(state, superbatch, mask):
         stats.compilations += 1  # runs only while JAX traces, i.e. once per compilation
-        first = jax.tree.map(lambda a: a[0], superbatch)
-        empty, _ = _skip(step, state, first)
 
         def body(carry, item):
             state, last = carry
             data, keep = item
-            out, state = jax.lax.cond(keep, lambda s: step(s, data), lambda s: (empty, s), state)
+            out, new = step(state, data)
+            state = _select(keep, new, state)
             if collect:
                 return (state, last), out
-            return (state, out if last is None else jax.tree.map(
-                lambda new, old: jnp.where(keep, new, old), out, last)), None
+            last = out if last is None else _select(keep, out, last)
+            return (state, last), None
 
-        (state, last), stacked = jax.lax.scan(body, (state, empty), (superbatch, mask))
+        first = jax.tree.map(lambda a: a[0], superbatch)
+        out_shape, _ = jax.eval_shape(step, state, first)
+        empty = None if collect else jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), out_shape)
+        (state, last), stacked = jax.lax.scan(body, (state, empty), (superbatch, mask), unroll=True if unroll else 1)
         return (stacked if collect else last), state
 
     return multi
 
 
-def compile_multistep(step, stats: ExecutionStats, collect: bool = False, in_shardings=None, out_shardings=None):
+def compile_multistep(step, stats: ExecutionStats, collect: bool = False, unroll: bool = False, in_shardings=None,
+                      out_shardings=None):
     """The jitted K-step program, with the training state (argument 0) donated."""
-    multi = scan_steps(step, stats, collect)
+    multi = scan_steps(step, stats, collect, unroll)
     kwargs = {}
     if in_shardings is not None:
         kwargs = dict(in_shardings=in_shardings, out_shardings=out_shardings)

@@ -11,7 +11,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ...lowering import ExecutionStats, compile_multistep, make_predict_step, make_test_step, make_train_step
+from ...lowering import (ExecutionStats, compile_multistep, unroll_loop, make_predict_step, make_test_step,
+                         make_train_step)
 from ...runtime.loops import fit_loop, logs_to_floats, run_steps
 from ...runtime.state import DeviceState
 from .. import callbacks as callbacks_module
@@ -173,7 +174,9 @@ class Trainer:
             shardings = {}
             if active is not None:
                 shardings = active.program_shardings(self._state().values)
-            self._executables[kind] = compile_multistep(step, self.execution_stats, collect=kind == "predict", **shardings)
+            unroll = unroll_loop([p.graph for p in self._programs.values()], jax.default_backend())
+            self._executables[kind] = compile_multistep(step, self.execution_stats, collect=kind == "predict",
+                                                        unroll=unroll, **shardings)
         return self._executables[kind]
 
     def _place(self):
