@@ -33,12 +33,17 @@ def config_path() -> str:
 
 
 def load_config(path: str | None = None) -> dict:
-    """(Re)read the configuration file; invalid values raise and name the key."""
+    """(Re)read the configuration file (done once at import); invalid values raise and name the key."""
     path = path or config_path()
     loaded = {}
     if os.path.exists(path):
-        with open(path) as f:
-            loaded = json.load(f)
+        try:
+            with open(path) as f:
+                loaded = json.load(f)
+        except (OSError, ValueError) as error:
+            raise ValueError(f"kerax configuration file {path} is not valid JSON: {error}") from None
+        if not isinstance(loaded, dict):
+            raise ValueError(f"kerax configuration file {path}: expected a JSON object, received {type(loaded).__name__}")
     else:
         _write_defaults(path)
     _settings.clear()
@@ -67,6 +72,12 @@ def floatx() -> str:
 def set_floatx(value: str) -> None:
     if value not in _FLOATX:
         raise ValueError(f"kerax.config.set_floatx: expected one of {_FLOATX}, received {value!r}")
+    if value == "float64":
+        import jax
+
+        if not jax.config.jax_enable_x64:
+            raise ValueError("kerax.config.set_floatx('float64') needs 64-bit JAX: set JAX_ENABLE_X64=1 before "
+                             "starting Python (JAX computes in 32 bits otherwise)")
     _settings["floatx"] = value
 
 
@@ -102,3 +113,6 @@ def standardize_data_format(data_format: str | None) -> str:
     if value not in _FORMATS:
         raise ValueError(f"data_format: expected one of {_FORMATS}, received {data_format!r}")
     return value
+
+
+load_config()

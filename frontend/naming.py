@@ -35,5 +35,9 @@ def name_scope(name: str):
         _scopes.pop()
 
 
+def innermost_scope():
+    return _scopes[-1] if _scopes else None
+
+
 def current_path(name: str) -> str:
     return "/".join([*_scopes, name])

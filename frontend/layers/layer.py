@@ -54,6 +54,11 @@ class Layer:
     (2, 3)
     """
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "build" in cls.__dict__:
+            cls.build = _marks_built(cls.__dict__["build"])
+
     def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True, name=None, **kwargs):
         unknown = sorted(set(kwargs) - set(_SHAPE_KWARGS))
         if unknown:
@@ -265,13 +270,12 @@ class Layer:
     def _maybe_build(self, input_shape) -> None:
         if self.built:
             return
-        with naming.name_scope(self.name):
-            params = [p for p in inspect.signature(self.build).parameters.values()
-                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-            if isinstance(input_shape, dict) and len(params) > 1:
-                self.build(**input_shape)
-            else:
-                self.build(input_shape)
+        params = [p for p in inspect.signature(self.build).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        if isinstance(input_shape, dict) and len(params) > 1:
+            self.build(**input_shape)
+        else:
+            self.build(input_shape)
         self.built = True
 
     def _build_shapes(self, args, kwargs):
@@ -386,6 +390,24 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _marks_built(build):
+    """Keras's contract: after `build` runs, called by us or directly by the user, the layer is
+    built, and the weights it made are named under the layer."""
+    import functools
+
+    @functools.wraps(build)
+    def wrapper(self, *args, **kwargs):
+        if naming.innermost_scope() == self.name:  # a subclass's build calling super().build
+            result = build(self, *args, **kwargs)
+        else:
+            with naming.name_scope(self.name):
+                result = build(self, *args, **kwargs)
+        self.built = True
+        return result
+
+    return wrapper
 
 
 def trace_training(trace: Trace) -> bool:

@@ -70,12 +70,9 @@ class Sequential(Model):
             if input_shape is None:
                 raise ValueError(f"Sequential '{self.name}' cannot be built without an input shape")
             self._input_layer = Input(batch_shape=tuple(input_shape))._keras_history[0]
-        from .. import naming
-
         x = self._input_layer.output_tensor
-        with naming.name_scope(self.name):
-            for layer in self._stack:
-                x = layer(x)
+        for layer in self._stack:  # built inside this model's name scope: sequential/dense/kernel
+            x = layer(x)
         # Not tracked as a sub-layer: it holds the same layers as the stack.
         object.__setattr__(self, "_functional", Functional(self._input_layer.output_tensor, x, name=f"{self.name}_functional"))
         self.built = True

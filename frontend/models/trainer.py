@@ -7,6 +7,8 @@ JAX backend, and is honoured with steps_per_execution > 1.
 """
 from __future__ import annotations
 
+import contextlib
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -73,9 +75,25 @@ class Trainer:
         self.compiled = True
 
     def _freeze_trainable(self):
+        """Fix, until the next compile, which weights train and which layers count as trainable
+        (a BatchNormalization with trainable=False runs in inference mode)."""
         trainable = list(self.trainable_variables)
         ids = {id(v) for v in trainable}
         self._frozen = (trainable, [v for v in self.variables if id(v) not in ids])
+        self._frozen_layers = [(layer, layer._trainable) for layer in [self, *self._all_layers()]]
+
+    @contextlib.contextmanager
+    def _compiled_trainability(self):
+        """Trace under the trainable flags fixed at compile, whatever they are now."""
+        layers = getattr(self, "_frozen_layers", None) or []
+        current = [(layer, layer._trainable) for layer, _ in layers]
+        for layer, flag in layers:
+            layer._trainable = flag
+        try:
+            yield
+        finally:
+            for layer, flag in current:
+                layer._trainable = flag
 
     def _assert_compiled(self, what: str):
         if not self.compiled:
@@ -87,7 +105,8 @@ class Trainer:
         signature = input_signature(x_list, keep_batch=self._fixed_batch())
         key = (signature, training)
         if key not in self._programs:
-            self._programs[key] = ModelProgram(self, signature, training, self._mesh())
+            with self._compiled_trainability():
+                self._programs[key] = ModelProgram(self, signature, training, self._mesh())
         return self._programs[key]
 
     def _check_input_shapes(self, x_list) -> None:
@@ -186,6 +205,20 @@ class Trainer:
         return None if active is None else active.place_superbatch
 
     # -- the steps (Keras 3 JAX signatures) ----------------------------------------------------------------
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The compiled loss (weighted sum over outputs) of `y_pred` against `y`, as in Keras 3.
+
+        For use inside an overridden `train_step`; regularization terms come from
+        `stateless_call(..., return_losses=True)`."""
+        total, _ = self._compiled_loss(self._flatten_targets(y), self._flatten_outputs_like(y_pred),
+                                       self._flatten_sample_weights(sample_weight))
+        return total
+
+    def _flatten_outputs_like(self, y_pred) -> list:
+        if isinstance(y_pred, dict):
+            return [y_pred[n] for n in self.output_names]
+        return list(y_pred) if isinstance(y_pred, (list, tuple)) else [y_pred]
+
     def _losses_and_metrics(self, x_list):
         def compute_loss(y, y_pred, sample_weight):
             return self._compiled_loss(self._flatten_targets(y), y_pred, self._flatten_sample_weights(sample_weight))

@@ -1,0 +1,92 @@
+"""Custom training loops, as with Keras 3's JAX backend."""
+import jax
+import numpy as np
+
+import kerax
+from kerax import layers
+
+RNG = np.random.default_rng(0)
+X = RNG.standard_normal((64, 5)).astype(np.float32)
+Y = (X @ RNG.standard_normal((5, 1))).astype(np.float32)
+
+
+def regression():
+    return kerax.Sequential([kerax.Input((5,)), layers.Dense(8, activation="tanh"), layers.BatchNormalization(),
+                             layers.Dense(1)])
+
+
+def test_jax_value_and_grad_loop_over_stateless_call():
+    model = regression()
+    optimizer = kerax.optimizers.Adam(1e-2)
+    optimizer.build(model.trainable_variables)
+    loss_fn = kerax.losses.MeanSquaredError()
+
+    def compute_loss(trainable, non_trainable, x, y):
+        y_pred, non_trainable = model.stateless_call(trainable, non_trainable, x, training=True)
+        return loss_fn(y, y_pred), non_trainable
+
+    @jax.jit
+    def step(state, x, y):
+        trainable, non_trainable, optimizer_vars = state
+        (loss, non_trainable), grads = jax.value_and_grad(compute_loss, has_aux=True)(trainable, non_trainable, x, y)
+        trainable, optimizer_vars = optimizer.stateless_apply(optimizer_vars, grads, trainable)
+        return loss, (trainable, non_trainable, optimizer_vars)
+
+    state = ([v.value for v in model.trainable_variables], [v.value for v in model.non_trainable_variables],
+             [v.value for v in optimizer.variables])
+    losses = []
+    for _ in range(60):
+        loss, state = step(state, X, Y)
+        losses.append(float(loss))
+    assert losses[-1] < 0.2 * losses[0]
+    for variable, value in zip(model.trainable_variables, state[0]):
+        variable.assign(value)
+    for variable, value in zip(model.non_trainable_variables, state[1]):
+        variable.assign(value)
+    assert np.mean((model.predict(X, verbose=0) - Y) ** 2) < 0.3 * losses[0]
+
+
+class ClippedModel(kerax.Model):
+    """Keras 3's JAX-style train_step override: gradients clipped to [-0.01, 0.01]."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = layers.Dense(1)
+        self.steps_seen = 0
+
+    def call(self, x):
+        return self.dense(x)
+
+    def train_step(self, state, data):
+        self.steps_seen += 1  # counted while tracing: one trace per compiled program
+        trainable, non_trainable, optimizer_vars, metric_vars = state
+        x, y = data
+
+        def loss_of(trainable):
+            y_pred, nt = self.stateless_call(trainable, non_trainable, x, training=True)
+            return self.compute_loss(x, y, y_pred), (y_pred, nt)
+
+        (loss, (y_pred, nt)), grads = jax.value_and_grad(loss_of, has_aux=True)(trainable)
+        grads = [jax.numpy.clip(g, -0.01, 0.01) for g in grads]
+        trainable, optimizer_vars = self.optimizer.stateless_apply(optimizer_vars, grads, trainable)
+        logs, new_metric_vars, start = {}, [], 0
+        for metric in self.metrics:
+            own = metric_vars[start:start + len(metric.variables)]
+            start += len(metric.variables)
+            own = metric.stateless_update_state(own, loss) if metric.name == "loss" else \
+                metric.stateless_update_state(own, y, y_pred)
+            logs[metric.name] = metric.stateless_result(own)
+            new_metric_vars += own
+        return logs, (trainable, nt, optimizer_vars, new_metric_vars)
+
+
+def test_overridden_train_step_is_used_by_fit_with_several_steps_per_execution():
+    model = ClippedModel()
+    model.compile(optimizer=kerax.optimizers.SGD(1.0), loss="mse", metrics=["mae"], steps_per_execution=4)
+    model(X[:1])
+    before = model.get_weights()
+    history = model.fit(X, Y * 100, batch_size=8, epochs=1, shuffle=False, verbose=0)
+    assert model.execution_stats.dispatches == 2  # 8 steps, 4 per dispatch
+    change = np.abs(model.get_weights()[0] - before[0])
+    assert np.all(change <= 8 * 0.01 + 1e-6) and np.any(change > 0.05)  # clipped steps, all 8 applied
+    assert set(history.history) == {"loss", "mae"}
