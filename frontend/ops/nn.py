@@ -37,9 +37,14 @@ def _tuple(value, rank, name):
     return value
 
 
-def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1, groups=1):
-    """N-d convolution; kernel in Keras layout (spatial..., in_channels / groups, out_channels)."""
+def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1, groups=None):
+    """N-d convolution; kernel in Keras layout (spatial..., in_channels / groups, out_channels).
+    `groups` defaults, as in Keras, to input channels / kernel input channels."""
     rank = len(kernel.shape) - 2
+    data_format = config.standardize_data_format(data_format)
+    if groups is None:
+        channels = inputs.shape[-1] if data_format == "channels_last" else inputs.shape[1]
+        groups = 1 if channels is None else channels // kernel.shape[-2]
     return apply_op("conv", inputs, kernel, strides=_tuple(strides, rank, "strides"), padding=padding.lower(),
                     dilation=_tuple(dilation_rate, rank, "dilation_rate"), groups=int(groups),
                     data_format=config.standardize_data_format(data_format))
