@@ -10,7 +10,7 @@ from . import reference
 
 
 def _time_fit(model, x, y, batch: int, repeats: int) -> float:
-    model.fit(x[: batch * 128], y[: batch * 128], batch_size=batch, epochs=1, verbose=0)  # compile
+    model.fit(x, y, batch_size=batch, epochs=1, verbose=0)  # compiles every program the timed runs use
     steps = len(x) // batch
     best = 0.0
     for _ in range(repeats):
@@ -56,4 +56,71 @@ def tiny_mlp(repeats=3, keras_peer=True, k=64):
     return result
 
 
-MODELS = {"tiny_mlp": tiny_mlp}
+def _classifier_data(shape, steps, batch, classes=10, integer_max=None):
+    rng = np.random.default_rng(0)
+    if integer_max is None:
+        x = rng.standard_normal((steps * batch, *shape), dtype=np.float32)
+    else:
+        x = rng.integers(0, integer_max, (steps * batch, *shape)).astype(np.int32)
+    return x, rng.integers(0, classes, steps * batch).astype(np.int32)
+
+
+def _compile_classifier(model, lib, k):
+    model.compile(optimizer="adam", loss=lib.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  steps_per_execution=k)
+    return model
+
+
+def convnet(repeats=3, keras_peer=True, k=8):
+    """A small convnet: 16x16x1 -> Conv(16) -> MaxPool -> Conv(32) -> MaxPool -> Dense(10), batch 32."""
+    import jax
+
+    import kerax
+
+    batch, size, steps = 32, 16, 8 * 24
+    x, y = _classifier_data((size, size, 1), steps, batch)
+
+    def build(lib, spe):
+        lib.utils.set_random_seed(0)
+        model = lib.Sequential([lib.Input((size, size, 1)), lib.layers.Conv2D(16, 3, activation="relu"),
+                                lib.layers.MaxPooling2D(2), lib.layers.Conv2D(32, 3, activation="relu"),
+                                lib.layers.MaxPooling2D(2), lib.layers.Flatten(), lib.layers.Dense(10)])
+        return _compile_classifier(model, lib, spe)
+
+    unroll = jax.default_backend() == "cpu"
+    result = {"what": f"convnet 16x16x1, batch {batch}, Adam, steps_per_execution {k}"
+                      + (" (CPU: the reference scan unrolled too, as kerax does)" if unroll else "")}
+    result["kerax"] = _time_fit(build(kerax, k), x, y, batch, repeats)
+    result[f"jax_scan{k}"] = reference.time_scan(reference.convnet_loss, reference.convnet_params(size), x, y, batch, k,
+                                                 repeats, unroll=unroll)
+    keras = _keras() if keras_peer else None
+    if keras is not None:
+        result[f"keras_spe{k}"] = _time_fit(build(keras, k), x, y, batch, 1)
+    return result
+
+
+def lstm(repeats=3, keras_peer=True, k=16):
+    """Embedding(1000, 32) -> LSTM(64) -> Dense(10) over sequences of 20 tokens, batch 32."""
+    import kerax
+
+    batch, vocab, dim, units, length, steps = 32, 1000, 32, 64, 20, 16 * 16
+    x, y = _classifier_data((length,), steps, batch, integer_max=vocab)
+
+    def build(lib, spe):
+        lib.utils.set_random_seed(0)
+        model = lib.Sequential([lib.Input((length,), dtype="int32"), lib.layers.Embedding(vocab, dim),
+                                lib.layers.LSTM(units), lib.layers.Dense(10)])
+        return _compile_classifier(model, lib, spe)
+
+    result = {"what": f"Embedding({vocab}, {dim}) -> LSTM({units}) -> Dense(10), sequences of {length}, batch {batch}, "
+                      f"Adam, steps_per_execution {k}"}
+    result["kerax"] = _time_fit(build(kerax, k), x, y, batch, repeats)
+    result[f"jax_scan{k}"] = reference.time_scan(reference.lstm_loss, reference.lstm_params(vocab, dim, units), x, y,
+                                                 batch, k, repeats)
+    keras = _keras() if keras_peer else None
+    if keras is not None:
+        result[f"keras_spe{k}"] = _time_fit(build(keras, k), x, y, batch, 1)
+    return result
+
+
+MODELS = {"tiny_mlp": tiny_mlp, "convnet": convnet, "lstm": lstm}
