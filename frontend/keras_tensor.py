@@ -49,8 +49,9 @@ class KerasTensor(TensorOperators):
 class Node:
     """One call of a layer: its arguments (with KerasTensors inside) and its outputs."""
 
-    def __init__(self, layer, call_args: tuple, call_kwargs: dict, outputs):
+    def __init__(self, layer, call_args: tuple, call_kwargs: dict, outputs, source: str = ""):
         self.layer = layer
+        self.source = source  # the user's line that made this call, for the IR's provenance
         self.call_args = call_args
         self.call_kwargs = call_kwargs
         self.outputs = outputs

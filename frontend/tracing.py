@@ -85,6 +85,7 @@ class Trace:
         self.layers = []     # stack of layer names, for provenance
         self.training_stack = []  # explicit `training=` of enclosing layer calls (None: inherit)
         self.names = {}      # Variable -> its (unique) graph input name
+        self.sources = []    # user source lines of the functional-API calls being replayed
         self.salt = 0
 
     def __enter__(self):
@@ -132,7 +133,8 @@ class Trace:
         return self.salt
 
     def provenance(self) -> Provenance:
-        return Provenance("/".join(self.layers), _user_source_line())
+        source = self.sources[-1] if self.sources else user_source_line()
+        return Provenance("/".join(self.layers), source)
 
     def emit(self, op: str, operands, attrs: dict) -> list:
         values = [self.to_value(o) for o in operands]
@@ -169,7 +171,7 @@ def _narrow(dtype) -> str:
     return {"float64": config.floatx(), "int64": "int32", "uint64": "uint32"}.get(np.dtype(dtype).name, np.dtype(dtype).name)
 
 
-def _user_source_line() -> str:
+def user_source_line() -> str:
     frame = sys._getframe(1)
     while frame is not None:
         filename = frame.f_code.co_filename

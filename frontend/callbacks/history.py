@@ -26,6 +26,7 @@ class ProgbarLogger(Callback):
     def __init__(self, count_mode="steps"):
         super().__init__()
         self.bar = None
+        self._seen = 0
         self.target = None
         self.verbose = 1
         self.epochs = 1
@@ -37,6 +38,7 @@ class ProgbarLogger(Callback):
         self.target = params.get("steps")
 
     def _start(self):
+        self._seen = 0
         self.bar = Progbar(self.target, verbose=self.verbose)
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -45,13 +47,14 @@ class ProgbarLogger(Callback):
         self._start()
 
     def on_train_batch_end(self, batch, logs=None):
+        self._seen = batch + 1
         self.bar.update(batch + 1, logs)
 
     def on_epoch_end(self, epoch, logs=None):
         self.bar.update(self.bar_target(), logs, finalize=True)
 
     def bar_target(self):
-        return self.target if self.target is not None else getattr(self, "_seen", 0)
+        return self.target if self.target is not None else self._seen
 
     def on_test_begin(self, logs=None):
         if self.bar is None or self.params.get("mode") == "test":
@@ -59,6 +62,7 @@ class ProgbarLogger(Callback):
 
     def on_test_batch_end(self, batch, logs=None):
         if self.params.get("mode") == "test":
+            self._seen = batch + 1
             self.bar.update(batch + 1, logs)
 
     def on_test_end(self, logs=None):
@@ -69,6 +73,7 @@ class ProgbarLogger(Callback):
         self._start()
 
     def on_predict_batch_end(self, batch, logs=None):
+        self._seen = batch + 1
         self.bar.update(batch + 1)
 
     def on_predict_end(self, logs=None):

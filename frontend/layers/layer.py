@@ -367,7 +367,9 @@ class Layer:
             made.append(KerasTensor(s.shape, s.dtype, history=(self, node_index, i), mask=mask)
                         if isinstance(s, SymbolicTensor) else s)
         outputs = jax.tree.unflatten(jax.tree.structure(sym_out), made)
-        self._inbound_nodes.append(Node(self, args, kwargs, outputs))
+        from ..tracing import user_source_line
+
+        self._inbound_nodes.append(Node(self, args, kwargs, outputs, user_source_line()))
         return outputs
 
     # -- graph accessors -------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 import jax
 
 from ..keras_tensor import KerasTensor
+from ..tracing import current_trace
 from ..layers.input_layer import InputLayer
 from ..layers.layer import Layer
 from .graph_map import flat_tensors, map_graph
@@ -100,7 +101,14 @@ class Functional(Model):
                 return values[id(t)] if isinstance(t, KerasTensor) else t
 
             args, kwargs = jax.tree.map(fill, (node.call_args, node.call_kwargs), is_leaf=lambda t: isinstance(t, KerasTensor))
-            outputs = node.layer(*args, **kwargs)
+            trace = current_trace()
+            if trace is not None and node.source:
+                trace.sources.append(node.source)  # nodes point at the line that called the layer
+            try:
+                outputs = node.layer(*args, **kwargs)
+            finally:
+                if trace is not None and node.source:
+                    trace.sources.pop()
             for tensor, value in zip(node.output_tensors, jax.tree.leaves(outputs)):
                 values[id(tensor)] = value
         return jax.tree.unflatten(self._output_structure, [values[id(t)] for t in self.outputs])
