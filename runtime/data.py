@@ -84,9 +84,16 @@ class IterableData:
             iterator, first = self._peeked
             self._peeked = None
             yield first
-            yield from iterator
         else:
-            yield from self.make_iterator()
+            iterator = self.make_iterator()
+        # next() rather than `yield from`: when an epoch stops early (steps_per_epoch), closing
+        # this wrapper must not close the user's generator, which the next epoch goes on reading.
+        while True:
+            try:
+                item = next(iterator)
+            except StopIteration:
+                return
+            yield item
 
     @property
     def steps(self):

@@ -1,0 +1,81 @@
+"""fit's arguments with Keras semantics: validation_split, initial_epoch, steps_per_epoch,
+generators and PyDataset-like inputs, learning-rate schedules."""
+import numpy as np
+import pytest
+
+import kerax
+
+RNG = np.random.default_rng(0)
+X = RNG.standard_normal((50, 3)).astype(np.float32)
+Y = (X.sum(1, keepdims=True) > 0).astype(np.float32)
+
+
+def model(optimizer="sgd", k=1):
+    m = kerax.Sequential([kerax.Input((3,)), kerax.layers.Dense(1, activation="sigmoid")])
+    m.compile(optimizer=optimizer, loss="binary_crossentropy", metrics=["accuracy"], steps_per_execution=k)
+    return m
+
+
+def test_validation_split_takes_the_last_fraction_before_shuffling():
+    m = model()
+    history = m.fit(X, Y, validation_split=0.2, epochs=1, batch_size=8, verbose=0)
+    val_loss = history.history["val_loss"][0]
+    np.testing.assert_allclose(val_loss, m.evaluate(X[40:], Y[40:], verbose=0)[0], rtol=1e-6)
+    assert not np.isclose(val_loss, m.evaluate(X[:10], Y[:10], verbose=0)[0])
+
+
+def test_initial_epoch_and_steps_per_epoch():
+    m = model()
+    history = m.fit(X, Y, epochs=5, initial_epoch=3, batch_size=10, steps_per_epoch=2, verbose=0)
+    assert history.epoch == [3, 4]
+    assert m.optimizer.iterations.numpy() == 4
+
+
+class Batches:
+    """A PyDataset-like object: __len__ and __getitem__ give batches."""
+
+    def __init__(self, x, y, batch):
+        self.x, self.y, self.batch = x, y, batch
+
+    def __len__(self):
+        return -(-len(self.x) // self.batch)
+
+    def __getitem__(self, i):
+        s = slice(i * self.batch, (i + 1) * self.batch)
+        return self.x[s], self.y[s]
+
+
+def test_dataset_objects_and_generators_train_like_arrays():
+    ref, from_dataset, from_generator = model(k=2), model(k=2), model(k=2)
+    for other in (from_dataset, from_generator):
+        other.set_weights(ref.get_weights())
+    ref.fit(X, Y, batch_size=10, epochs=2, shuffle=False, verbose=0)
+    from_dataset.fit(Batches(X, Y, 10), epochs=2, verbose=0)
+
+    def generator():
+        while True:
+            for i in range(5):
+                yield X[i * 10:(i + 1) * 10], Y[i * 10:(i + 1) * 10]
+
+    from_generator.fit(generator(), steps_per_epoch=5, epochs=2, verbose=0)
+    for other in (from_dataset, from_generator):
+        for a, b in zip(ref.get_weights(), other.get_weights()):
+            np.testing.assert_allclose(a, b, rtol=1e-6)
+    with pytest.raises(ValueError, match="`y` must be None when `x` is a generator"):
+        ref.fit(generator(), Y, steps_per_epoch=1, verbose=0)
+
+
+def test_learning_rate_schedule_advances_inside_the_scan():
+    schedule = kerax.optimizers.schedules.PiecewiseConstantDecay([2], [0.5, 0.0])
+    m = model(kerax.optimizers.SGD(schedule), k=4)
+    weights = []
+
+    class Record(kerax.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            weights.append(self.model.get_weights()[0].copy())
+
+    start = m.get_weights()[0].copy()
+    m.fit(X[:40], Y[:40], batch_size=10, epochs=2, shuffle=False, verbose=0, callbacks=[Record()])
+    # steps 0..2 use lr 0.5 (boundary after step 2), later steps lr 0: after the first execution the weights stop
+    assert not np.allclose(weights[0], start)
+    np.testing.assert_array_equal(weights[0], weights[1])
