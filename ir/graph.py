@@ -5,6 +5,7 @@ Parameters and state are graph inputs named by their Keras variable path.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 
 from .types import TensorType
@@ -108,16 +109,30 @@ class Graph:
         return {out: node for node in self.nodes for out in node.outputs}
 
     def to_networkx(self):
-        """A networkx DiGraph over nodes (value edges), for graph algorithms and DOT export."""
+        """A networkx DiGraph with one vertex per node (its op and layer) and an edge per value
+        passed between nodes: for graph algorithms and DOT export."""
         import networkx as nx
 
-        g = nx.DiGraph()
-        made_by = self.producers()
+        g = nx.DiGraph(name=self.name)
+        made_by = {}
         for index, node in enumerate(self.nodes):
-            g.add_node(index, op=node.op)
-        position = {node: i for i, node in enumerate(self.nodes)}
-        for index, node in enumerate(self.nodes):
+            g.add_node(index, op=node.op, layer=node.provenance.layer)
             for value in node.inputs:
                 if value in made_by:
-                    g.add_edge(position[made_by[value]], index)
+                    g.add_edge(made_by[value], index, type=str(value.type))
+            for out in node.outputs:
+                made_by[out] = index
         return g
+
+
+def to_dot(graph: Graph) -> str:
+    """Graphviz DOT text of `graph` (render with `dot -Tsvg`)."""
+    g = graph.to_networkx()
+    lines = [f"digraph {json.dumps(graph.name)} {{", "  node [shape=box, fontname=monospace];"]
+    for index, data in g.nodes(data=True):
+        label = f"{data['op']}\n{data['layer']}" if data["layer"] else data["op"]
+        lines.append(f"  n{index} [label={json.dumps(label).replace(chr(92) * 2, chr(92))}];")
+    for a, b, data in g.edges(data=True):
+        lines.append(f"  n{a} -> n{b} [label={json.dumps(data['type'])}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"

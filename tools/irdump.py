@@ -3,6 +3,7 @@
     irdump MODULE:FUNCTION            # FUNCTION() returns a model; MODULE is a module or a .py path
     irdump my_models.py:mlp --after cse --table --training
     irdump my_models.py:mlp --dump-dir out/   # numbered dumps, one file per pass
+    irdump my_models.py:mlp --dot mlp.dot     # Graphviz DOT of the optimized graph
 """
 from __future__ import annotations
 
@@ -55,6 +56,7 @@ def main(argv=None) -> int:
     parser.add_argument("--training", action="store_true", help="trace the training graph (dropout, batch statistics)")
     parser.add_argument("--table", action="store_true", help="print the optimized graph as a table with FLOPs")
     parser.add_argument("--batch", type=int, default=1, help="batch size for the FLOP counts of --table")
+    parser.add_argument("--dot", help="also write the optimized graph as Graphviz DOT to this file")
     args = parser.parse_args(argv)
 
     model = load_function(args.target)()
@@ -70,6 +72,12 @@ def main(argv=None) -> int:
         print(manager.report.dumps[f"after:{name}"], end="")
     print("\n# after the pipeline (" + ", ".join(f"{n} {s * 1e3:.2f} ms" for n, s in manager.report.seconds.items()) + ")")
     print(print_graph(optimized), end="")
+    if args.dot:
+        from ..ir import to_dot
+
+        with open(args.dot + ".tmp", "w") as f:
+            f.write(to_dot(optimized))
+        os.replace(args.dot + ".tmp", args.dot)
     if args.table:
         print(f"\n# table (FLOPs at batch {args.batch})")
         print(format_table(optimized, args.batch), end="")

@@ -50,6 +50,13 @@ def test_prints_parseable_ir_before_and_after(models_file, capsys):
     assert "FLOPs at batch 32" in text
 
 
+def test_dot_export(models_file, tmp_path, capsys):
+    irdump.main([f"{models_file}:mlp", "--dot", str(tmp_path / "g.dot")])
+    dot = (tmp_path / "g.dot").read_text()
+    assert dot.startswith('digraph "functional" {')
+    assert 'label="matmul\\nfunctional/dense"' in dot and "n0 -> n1" in dot
+
+
 def test_console_script_form(models_file):
     result = subprocess.run([sys.executable, "-m", "kerax.tools.irdump", f"{models_file}:mlp"],
                             capture_output=True, text=True, timeout=120)
