@@ -1,0 +1,217 @@
+"""What compile() sets up and keeps: the traced programs per input signature, the training
+state on device, the jitted K-step executables, and the trainability fixed at compile."""
+from __future__ import annotations
+
+import contextlib
+
+import jax
+import numpy as np
+
+from ...lowering import ExecutionStats, compile_multistep, unroll_loop
+from ...runtime.state import DeviceState
+from .compile_utils import CompiledLoss, CompiledMetrics
+from .programs import ModelProgram, input_signature
+
+
+class CompiledModel:
+    def _init_trainer(self):
+        self.compiled = False
+        self.optimizer = None
+        self.loss = None
+        self.stop_training = False
+        self.history = None
+        self.steps_per_execution = 1
+        self.execution_stats = ExecutionStats()
+        self._programs = {}
+        self._executables = {}
+        self._device_state = None
+        self._frozen = None  # (trainable, non_trainable) variable lists fixed at compile
+        self._compile_args = None
+        self._compiled_loss = None
+        self._compiled_metrics = None
+
+    # -- compile ------------------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
+                run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
+        """Configure training. Freezes which weights are trainable until the next compile.
+
+        >>> model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+        ...               metrics=["accuracy"], steps_per_execution=64)  # doctest: +SKIP
+        """
+        from .. import losses, metrics as metrics_module, optimizers
+
+        if not isinstance(steps_per_execution, (int, np.integer)) or steps_per_execution < 1:
+            raise ValueError(f"compile(): `steps_per_execution` must be a positive integer, received {steps_per_execution!r}")
+        self._release_state()
+        self.optimizer = optimizers.get(optimizer)
+        for spec in jax.tree.leaves(loss, is_leaf=lambda s: not isinstance(s, (list, tuple, dict))):
+            if spec is not None:
+                losses.get(spec)  # an unknown loss name fails here, not in the middle of fit
+        for spec in jax.tree.leaves([metrics, weighted_metrics], is_leaf=lambda s: not isinstance(s, (list, tuple, dict))):
+            if isinstance(spec, str):
+                metrics_module.get(spec)
+        self.loss = loss
+        self._compile_args = dict(loss=loss, loss_weights=loss_weights, metrics=metrics, weighted_metrics=weighted_metrics)
+        self._compile_config = dict(optimizer=optimizer if isinstance(optimizer, str) else None, loss=loss,
+                                    loss_weights=loss_weights, metrics=metrics, weighted_metrics=weighted_metrics,
+                                    steps_per_execution=int(steps_per_execution))
+        self.steps_per_execution = int(steps_per_execution)
+        self._compiled_loss = self._compiled_metrics = None
+        self._programs.clear()
+        self._executables.clear()
+        self._frozen = None
+        if self.built and self.weights:
+            self._freeze_trainable()
+        self.compiled = True
+
+    def _freeze_trainable(self):
+        """Fix, until the next compile, which weights train and which layers count as trainable
+        (a BatchNormalization with trainable=False runs in inference mode)."""
+        trainable = list(self.trainable_variables)
+        ids = {id(v) for v in trainable}
+        self._frozen = (trainable, [v for v in self.variables if id(v) not in ids])
+        self._frozen_layers = [(layer, layer._trainable) for layer in [self, *self._all_layers()]]
+
+    @contextlib.contextmanager
+    def _compiled_trainability(self):
+        """Trace under the trainable flags fixed at compile, whatever they are now."""
+        layers = getattr(self, "_frozen_layers", None) or []
+        current = [(layer, layer._trainable) for layer, _ in layers]
+        for layer, flag in layers:
+            layer._trainable = flag
+        try:
+            yield
+        finally:
+            for layer, flag in current:
+                layer._trainable = flag
+
+    def _assert_compiled(self, what: str):
+        if not self.compiled:
+            raise RuntimeError(f"You must call compile() on model '{self.name}' before calling {what}()")
+
+    # -- programs -------------------------------------------------------------------------------------
+    def _program(self, x_list, training: bool) -> ModelProgram:
+        self._check_input_shapes(x_list)
+        signature = input_signature(x_list, keep_batch=self._fixed_batch())
+        key = (signature, training)
+        if key not in self._programs:
+            with self._compiled_trainability():
+                self._programs[key] = ModelProgram(self, signature, training, self._mesh())
+        return self._programs[key]
+
+    def _check_input_shapes(self, x_list) -> None:
+        try:
+            expected = [t.shape for t in self.inputs]
+        except AttributeError:  # a subclassed or not yet built model: its layers check what they get
+            return
+        for i, (want, array) in enumerate(zip(expected, x_list)):
+            got = tuple(array.shape)
+            if len(got) != len(want) or any(w is not None and w != g for w, g in zip(want, got)):
+                raise ValueError(f"Input {i} of model '{self.name}' is incompatible with the model: expected shape "
+                                 f"{want}, received shape {got}")
+
+    def _fixed_batch(self) -> bool:
+        """Stateful layers keep per-sample state: their model runs at one fixed batch size."""
+        return any(getattr(layer, "stateful", False) for layer in self._all_layers())
+
+    def _fixed_batch_size(self):
+        for tensor in getattr(self, "inputs", None) or []:
+            if tensor.shape and tensor.shape[0] is not None:
+                return tensor.shape[0]
+        return None
+
+    def _mesh(self):
+        from ..distribution import distribution
+
+        active = distribution()
+        return None if active is None else active.device_mesh.jax_mesh
+
+    def _state_lists(self):
+        if self._frozen is None:
+            self._freeze_trainable()
+        return self._frozen
+
+    def _forward(self, x_list, training: bool):
+        trainable, non_trainable = self._state_lists()
+        fn = self._program(x_list, training).forward(trainable, non_trainable)
+        return lambda t, nt, x, _training=training: fn(t, nt, x)
+
+    def _prepare(self, sample):
+        """Build the model, its loss, metrics and optimizer from one batch (x[, y[, sw]])."""
+        x = self._flatten_inputs(sample[0])
+        program = self._program(x, training=True)
+        trainable, _ = self._state_lists()
+        if self._compiled_loss is None and self._compile_args is not None:
+            names = self.output_names
+            self._compiled_loss = CompiledLoss(self._compile_args["loss"], self._compile_args["loss_weights"], names)
+            shapes = [t.shape for t in program.output_types]
+            self._compiled_metrics = CompiledMetrics(self._compile_args["metrics"], self._compile_args["weighted_metrics"],
+                                                     self._compiled_loss, shapes)
+        if self.optimizer is not None and not self.optimizer.built:
+            self.optimizer.build(trainable)
+
+    def _state(self) -> DeviceState:
+        if self._device_state is None:
+            trainable, non_trainable = self._state_lists()
+            groups = [trainable, non_trainable, self.optimizer.variables if self.optimizer else [],
+                      self._compiled_metrics.variables if self._compiled_metrics else []]
+            from ..distribution import distribution
+
+            active = distribution()
+            shardings = None if active is None else active.state_shardings(groups)
+            self._device_state = DeviceState(groups, shardings)
+        return self._device_state
+
+    def _release_state(self):
+        if self._device_state is not None:
+            self._device_state.release()
+            self._device_state = None
+
+    def _reset_metrics(self):
+        state = self._state()
+        if self._compiled_metrics is not None:
+            values = list(state.values)
+            values[3] = self._compiled_metrics.reset_values()
+            state.update(values)
+
+    def _executable(self, kind: str):
+        if kind not in self._executables:
+            step = {"train": self.train_step, "test": self.test_step, "predict": self.predict_step}[kind]
+            from ..distribution import distribution
+
+            active = distribution()
+            shardings = {}
+            if active is not None:
+                shardings = active.program_shardings(self._state().values)
+            unroll = unroll_loop([p.graph for p in self._programs.values()], jax.default_backend())
+            self._executables[kind] = compile_multistep(step, self.execution_stats, collect=kind == "predict",
+                                                        unroll=unroll, **shardings)
+        return self._executables[kind]
+
+    def _place(self):
+        from ..distribution import distribution
+
+        active = distribution()
+        return None if active is None else active.place_superbatch
+
+    # -- the steps (Keras 3 JAX signatures) ----------------------------------------------------------------
+
+    def stateless_call(self, trainable_variables, non_trainable_variables, *args, return_losses=False, training=False, **kwargs):
+        """Pure call: (outputs, non_trainable_variables[, losses]), for jax.grad loops.
+
+        >>> y, nt = model.stateless_call(trainable, non_trainable, x, training=True)  # doctest: +SKIP
+        """
+        x_list = self._flatten_inputs(args[0])
+        trainable = list(self.trainable_variables)
+        ids = {id(v) for v in trainable}
+        non_trainable = [v for v in self.variables if id(v) not in ids]
+        if len(trainable_variables) != len(trainable) or len(non_trainable_variables) != len(non_trainable):
+            raise ValueError(f"stateless_call on '{self.name}': expected {len(trainable)} trainable and "
+                             f"{len(non_trainable)} non-trainable values, received {len(trainable_variables)} and "
+                             f"{len(non_trainable_variables)}")
+        fn = self._program(x_list, bool(training)).forward(trainable, non_trainable)
+        outputs, new_non_trainable, losses = fn(list(trainable_variables), list(non_trainable_variables), x_list)
+        result = (self._pack_outputs(outputs), new_non_trainable)
+        return (*result, losses) if return_losses else result
+
+
