@@ -102,8 +102,7 @@ class Distribution:
 
     def program_shardings(self, state_values) -> dict:
         state = jax.tree.map(lambda a: a.sharding, state_values)
-        replicated = self._named(PartitionSpec())
-        return {"in_shardings": (state, self.data_sharding(), replicated),
+        return {"in_shardings": (state, self.data_sharding()),
                 "out_shardings": (None, state)}
 
     def place_superbatch(self, superbatch):

@@ -59,7 +59,7 @@ class ArrayData:
             leaves = [a[lo:hi].reshape(lead + a.shape[1:]) for a in self.leaves]
         else:
             index = order[lo:hi]
-            leaves = [a[index].reshape(lead + a.shape[1:]) for a in self.leaves]
+            leaves = [a.take(index, axis=0).reshape(lead + a.shape[1:]) for a in self.leaves]  # take: ~3x a[index]
         return jax.tree.unflatten(self.treedef, leaves)
 
 
@@ -122,13 +122,6 @@ class IterableData:
 
 def _stack(batches: list):
     return jax.tree.map(lambda *xs: np.stack(xs), *batches)
-
-
-def pad_steps(superbatch, steps: int, k: int):
-    """Pad a super-batch of `steps` real steps to `k` with zero steps (masked out by the scan)."""
-    if steps == k:
-        return superbatch
-    return jax.tree.map(lambda a: np.concatenate([a, np.zeros((k - steps, *a.shape[1:]), a.dtype)]), superbatch)
 
 
 def train_validation_split(arrays, validation_split: float):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import jax
 import numpy as np
 
-from .data import pad_steps
 
 
 def logs_to_floats(logs: dict) -> dict:
@@ -14,25 +13,21 @@ def logs_to_floats(logs: dict) -> dict:
 
 
 def run_steps(program, state, data, k_max: int, place=None, on_begin=None, on_end=None, collect: bool = False):
-    """One pass over `data`. `program(values, superbatch, mask) -> (out, values)`.
+    """One pass over `data`. `program(values, superbatch) -> (out, values)`, one dispatch per
+    super-batch of up to `k_max` steps.
 
     Returns the last execution's output, or with `collect` every step's output, concatenated."""
-    step, last, collected, reference_batch = 0, None, [], None
+    step, last, collected = 0, None, []
     for superbatch, steps in data.superbatches(k_max):
-        batch = jax.tree.leaves(superbatch)[0].shape[1]
-        reference_batch = batch if reference_batch is None else reference_batch
-        k = k_max if batch == reference_batch else steps  # a short last batch runs as its own program
-        superbatch = pad_steps(superbatch, steps, k)
-        mask = np.arange(k) < steps
         if place is not None:
             superbatch = place(superbatch)
         if on_begin is not None:
             on_begin(step)
-        out, values = program(state.values, superbatch, mask)
+        out, values = program(state.values, superbatch)
         state.update(values)
         step += steps
         if collect:
-            collected.append(jax.tree.map(lambda a, s=steps: a[:s].reshape((-1, *a.shape[2:])), out))
+            collected.append(jax.tree.map(lambda a: a.reshape((-1, *a.shape[2:])), out))
         else:
             last = out
         if on_end is not None:

@@ -61,8 +61,8 @@ class Progbar:
         now = time.perf_counter()
         if self.verbose == 2 and not finalize:
             return
-        if not finalize and now - self.last_draw < self.interval:
-            return
+        if not finalize and (now - self.last_draw < self.interval or (self.target and current >= self.target)):
+            return  # the full bar is drawn once, by the epoch's final update
         self.last_draw = now
         elapsed = now - self.start
         line = self._line(current, elapsed, logs or {}, finalize)

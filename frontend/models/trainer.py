@@ -163,7 +163,7 @@ class Trainer(CompiledModel, Steps):
     # -- single batches ---------------------------------------------------------------------------------------
     def _one_batch(self, kind, data):
         batch = jax.tree.map(lambda a: a[None], data)
-        out, values = self._executable(kind)(self._state().values, batch, np.ones((1,), bool))
+        out, values = self._executable(kind)(self._state().values, batch)
         self._state().update(values)
         return out
 

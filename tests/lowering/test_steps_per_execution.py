@@ -16,8 +16,8 @@ def mlp(k, dropout=0.0):
 
 @pytest.mark.parametrize("samples, batch, k, programs", [
     (64, 8, 4, 1),   # 8 steps: two full executions
-    (56, 8, 4, 1),   # 7 steps: the short execution reuses the K-step program (masked step)
-    (60, 8, 4, 2),   # 7 full batches + a batch of 4: one extra program, for the short batch
+    (56, 8, 4, 2),   # 7 steps: 4 + a 3-step execution, one more program
+    (60, 8, 4, 3),   # 7 full batches and a short batch of 4: 4 + 3 + 1, three programs
 ])
 def test_one_compilation_per_signature_over_many_epochs(samples, batch, k, programs):
     model = mlp(k)
