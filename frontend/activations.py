@@ -6,6 +6,7 @@ Array([0., 2.], dtype=float32)
 from __future__ import annotations
 
 from .ops import nn
+from .ops import numpy as knp
 
 
 def linear(x):
@@ -13,16 +14,31 @@ def linear(x):
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
-    from . import ops
+    """`max(x, 0)`, optionally capped at `max_value`, zero up to `threshold`, and with
+    `negative_slope * (x - threshold)` below it (Keras 3's arithmetic, case by case).
 
+    >>> relu(np.array([-10.0, 5.0, 10.0]), negative_slope=0.5, max_value=6.0)
+    Array([-5.,  5.,  6.], dtype=float32)
+    """
     if negative_slope == 0.0 and max_value is None and threshold == 0.0:
         return nn.relu(x)
-    positive = ops.where(ops.greater_equal(x, threshold), x, 0.0) if threshold else nn.relu(x)
-    if max_value is not None:
-        positive = ops.minimum(positive, float(max_value))
-    if negative_slope:
-        positive = positive + negative_slope * ops.minimum(x - threshold, 0.0)
-    return positive
+    if negative_slope != 0.0 and max_value is None and threshold == 0:
+        return nn.leaky_relu(x, negative_slope=negative_slope)
+    negative_part = None
+    if negative_slope != 0.0:
+        negative_part = nn.relu(knp.add(knp.negative(x), threshold) if threshold != 0 else knp.negative(x))
+    clip_max = max_value is not None
+    if threshold != 0:
+        x = knp.where(knp.greater(x, float(threshold)), x, 0.0)
+    elif max_value == 6:
+        x, clip_max = nn.relu6(x), False
+    else:
+        x = nn.relu(x)
+    if clip_max:
+        x = knp.clip(x, 0.0, float(max_value))
+    if negative_part is not None:
+        x = knp.subtract(x, knp.multiply(float(negative_slope), negative_part))
+    return x
 
 
 def relu6(x): return nn.relu6(x)
@@ -47,21 +63,55 @@ hard_swish = hard_silu
 
 
 def exponential(x):
-    from . import ops
+    return knp.exp(x)
 
-    return ops.exp(x)
+
+# Keras's smaller activations, written with kerax ops as jax.nn defines them.
+def log_sigmoid(x):
+    return knp.negative(nn.softplus(knp.negative(x)))
+
+
+def hard_tanh(x):
+    return knp.clip(x, -1.0, 1.0)
+
+
+def tanh_shrink(x):
+    return knp.subtract(x, nn.tanh(x))
+
+
+def celu(x, alpha=1.0):
+    return knp.where(knp.greater(x, 0.0), x, knp.multiply(float(alpha), knp.expm1(knp.divide(x, float(alpha)))))
+
+
+def squareplus(x, b=4):
+    return knp.divide(knp.add(x, knp.sqrt(knp.add(knp.square(x), float(b)))), 2.0)
+
+
+def soft_shrink(x, threshold=0.5):
+    t = float(threshold)
+    return knp.where(knp.greater(x, t), knp.subtract(x, t), knp.where(knp.less(x, -t), knp.add(x, t), 0.0))
+
+
+def hard_shrink(x, threshold=0.5):
+    return knp.where(knp.greater(knp.absolute(x), float(threshold)), x, 0.0)
 
 
 _ALL = {
     "linear": linear, "relu": relu, "relu6": relu6, "sigmoid": sigmoid, "tanh": tanh, "softplus": softplus,
     "softsign": softsign, "silu": silu, "swish": silu, "selu": selu, "mish": mish, "hard_sigmoid": hard_sigmoid,
     "hard_silu": hard_silu, "hard_swish": hard_silu, "gelu": gelu, "elu": elu, "leaky_relu": leaky_relu,
-    "softmax": softmax, "log_softmax": log_softmax, "exponential": exponential,
+    "softmax": softmax, "log_softmax": log_softmax, "exponential": exponential, "log_sigmoid": log_sigmoid,
+    "hard_tanh": hard_tanh, "tanh_shrink": tanh_shrink, "celu": celu, "squareplus": squareplus,
+    "soft_shrink": soft_shrink, "hard_shrink": hard_shrink,
 }
 
 
 def get(identifier):
-    """An activation from a name, a callable, or None (linear)."""
+    """An activation from a name, a Keras config, a callable, or None (linear).
+
+    >>> get("gelu") is gelu
+    True
+    """
     if identifier is None:
         return linear
     if isinstance(identifier, str):
@@ -69,13 +119,16 @@ def get(identifier):
             raise ValueError(f"Unknown activation {identifier!r}: expected one of {sorted(_ALL)}")
         return _ALL[identifier]
     if isinstance(identifier, dict):
-        return get(identifier.get("config", {}).get("name", identifier.get("class_name")))
+        # Keras serializes a built-in activation as {"class_name": "function", "config": "relu", ...}.
+        inner = identifier.get("config")
+        return get(inner if isinstance(inner, str) else (inner or {}).get("name", identifier.get("class_name")))
     if callable(identifier):
         return identifier
     raise ValueError(f"Could not interpret activation: expected a name or a callable, received {identifier!r}")
 
 
 def serialize(activation) -> str:
+    """The Keras name of a built-in activation (the function's name otherwise)."""
     for name, fn in _ALL.items():
         if fn is activation:
             return name

@@ -16,6 +16,13 @@ from .random import draw_seed
 
 
 class Initializer:
+    """Base class: `__call__(shape, dtype=None)` returns the initial array.
+
+    >>> class Twos(kerax.initializers.Initializer):
+    ...     def __call__(self, shape, dtype=None):
+    ...         return jnp.full(shape, 2.0, dtype or "float32")
+    """
+
     def __call__(self, shape, dtype=None):
         raise NotImplementedError
 
@@ -36,16 +43,34 @@ class _Seeded(Initializer):
 
 
 class Zeros(Initializer):
+    """All zeros.
+
+    >>> kerax.initializers.Zeros()((2,))
+    Array([0., 0.], dtype=float32)
+    """
+
     def __call__(self, shape, dtype=None):
         return jnp.zeros(shape, dtype or config.floatx())
 
 
 class Ones(Initializer):
+    """All ones.
+
+    >>> kerax.initializers.Ones()((2,))
+    Array([1., 1.], dtype=float32)
+    """
+
     def __call__(self, shape, dtype=None):
         return jnp.ones(shape, dtype or config.floatx())
 
 
 class Constant(Initializer):
+    """Every element equal to the scalar `value`.
+
+    >>> kerax.initializers.Constant(3.0)((2,))
+    Array([3., 3.], dtype=float32)
+    """
+
     def __init__(self, value=0.0):
         self.value = value
 
@@ -57,6 +82,12 @@ class Constant(Initializer):
 
 
 class RandomNormal(_Seeded):
+    """Normal draws of `mean` and `stddev`.
+
+    >>> kerax.initializers.RandomNormal(seed=1)((2, 2)).shape
+    (2, 2)
+    """
+
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
         super().__init__(seed)
         self.mean, self.stddev = mean, stddev
@@ -70,6 +101,12 @@ class RandomNormal(_Seeded):
 
 
 class RandomUniform(_Seeded):
+    """Uniform draws in [minval, maxval).
+
+    >>> kerax.initializers.RandomUniform(seed=1)((2, 2)).shape
+    (2, 2)
+    """
+
     def __init__(self, minval=-0.05, maxval=0.05, seed=None):
         super().__init__(seed)
         self.minval, self.maxval = minval, maxval
@@ -83,6 +120,12 @@ class RandomUniform(_Seeded):
 
 
 class TruncatedNormal(_Seeded):
+    """Normal draws of `mean` and `stddev`, re-drawn beyond two standard deviations.
+
+    >>> kerax.initializers.TruncatedNormal(seed=1)((2, 2)).shape
+    (2, 2)
+    """
+
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
         super().__init__(seed)
         self.mean, self.stddev = mean, stddev
@@ -95,7 +138,12 @@ class TruncatedNormal(_Seeded):
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
 
 
-def compute_fans(shape):
+def compute_fans(shape, input_axes=None, output_axes=None):
+    """(fan_in, fan_out) of a weight shape; `input_axes`/`output_axes` name them explicitly
+    (EinsumDense kernels), else the last two axes do, times the receptive field (convolutions)."""
+    shape = tuple(shape)
+    if input_axes is not None and output_axes is not None:
+        return math.prod(shape[a] for a in input_axes), math.prod(shape[a] for a in output_axes)
     if len(shape) == 0:
         return 1, 1
     if len(shape) == 1:
@@ -107,28 +155,38 @@ def compute_fans(shape):
 
 
 class VarianceScaling(_Seeded):
+    """Draws with variance `scale / n`, n the fan given by `mode` (Keras 3's definition).
+
+    >>> kerax.initializers.VarianceScaling(2.0, "fan_in", "uniform")((64, 32)).shape
+    (64, 32)
+    """
+
     _MODES = ("fan_in", "fan_out", "fan_avg")
     _DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform")
 
-    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None, input_axes=None,
+                 output_axes=None):
         super().__init__(seed)
         if scale <= 0:
-            raise ValueError(f"VarianceScaling: `scale` must be positive, received {scale}")
+            raise ValueError(f"VarianceScaling: argument `scale` must be positive, received {scale}")
         if mode not in self._MODES:
-            raise ValueError(f"VarianceScaling: `mode` expected one of {self._MODES}, received {mode!r}")
-        distribution = "untruncated_normal" if distribution == "normal" else distribution
+            raise ValueError(f"VarianceScaling: argument `mode` expected one of {self._MODES}, received {mode!r}")
+        distribution = distribution.lower()
+        distribution = "truncated_normal" if distribution == "normal" else distribution  # as Keras reads "normal"
         if distribution not in self._DISTRIBUTIONS:
-            raise ValueError(f"VarianceScaling: `distribution` expected one of {self._DISTRIBUTIONS}, received {distribution!r}")
+            raise ValueError(f"VarianceScaling: argument `distribution` expected one of {self._DISTRIBUTIONS}, "
+                             f"received {distribution!r}")
         self.scale, self.mode, self.distribution = scale, mode, distribution
+        self.input_axes, self.output_axes = input_axes, output_axes
 
     def __call__(self, shape, dtype=None):
         dtype = dtype or config.floatx()
-        fan_in, fan_out = compute_fans(tuple(shape))
+        fan_in, fan_out = compute_fans(tuple(shape), self.input_axes, self.output_axes)
         fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
         scale = self.scale / max(1.0, fan)
         key = self._key()
         if self.distribution == "truncated_normal":
-            stddev = math.sqrt(scale) / 0.87962566103423978
+            stddev = math.sqrt(scale) / 0.87962566103423978  # the std of a unit normal truncated at +-2
             return (jax.random.truncated_normal(key, -2.0, 2.0, shape, dtype) * stddev).astype(dtype)
         if self.distribution == "untruncated_normal":
             return (jax.random.normal(key, shape, dtype) * math.sqrt(scale)).astype(dtype)
@@ -136,18 +194,21 @@ class VarianceScaling(_Seeded):
         return jax.random.uniform(key, shape, dtype, -limit, limit)
 
     def get_config(self):
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed}
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed,
+                "input_axes": self.input_axes, "output_axes": self.output_axes}
 
 
 def _preset(name, scale, mode, distribution):
     class Preset(VarianceScaling):
-        def __init__(self, seed=None):
-            super().__init__(scale, mode, distribution, seed)
+        def __init__(self, seed=None, input_axes=None, output_axes=None):
+            super().__init__(scale, mode, distribution, seed, input_axes, output_axes)
 
         def get_config(self):
-            return {"seed": self.seed}
+            return {"seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes}
 
     Preset.__name__ = Preset.__qualname__ = name
+    Preset.__doc__ = (f"VarianceScaling(scale={scale}, mode={mode!r}, distribution={distribution!r}).\n\n"
+                      f"    >>> kerax.initializers.{name}(seed=1)((4, 3)).shape\n    (4, 3)\n    ")
     return Preset
 
 
@@ -160,6 +221,14 @@ LecunNormal = _preset("LecunNormal", 1.0, "fan_in", "truncated_normal")
 
 
 class Orthogonal(_Seeded):
+    """An orthogonal matrix (QR of a normal draw) times `gain`; higher ranks are flattened to
+    (prod(shape[:-1]), shape[-1]).
+
+    >>> w = kerax.initializers.Orthogonal(seed=1)((3, 3))
+    >>> bool(jnp.allclose(w @ w.T, jnp.eye(3), atol=1e-5))
+    True
+    """
+
     def __init__(self, gain=1.0, seed=None):
         super().__init__(seed)
         self.gain = gain
@@ -181,6 +250,13 @@ class Orthogonal(_Seeded):
 
 
 class Identity(Initializer):
+    """`gain` times the identity matrix (2-D shapes only).
+
+    >>> kerax.initializers.Identity()((2, 2))
+    Array([[1., 0.],
+           [0., 1.]], dtype=float32)
+    """
+
     def __init__(self, gain=1.0):
         self.gain = gain
 
@@ -201,7 +277,21 @@ _BY_NAME = {
     "orthogonal": Orthogonal, "identity": Identity,
 }
 _BY_CLASS = {cls.__name__: cls for cls in _BY_NAME.values()}
-_ALIASES = {"uniform": RandomUniform, "normal": RandomNormal, "one": Ones, "zero": Zeros}
+_ALIASES = {"uniform": RandomUniform, "normal": RandomNormal, "one": Ones, "zero": Zeros,
+            "OrthogonalInitializer": Orthogonal, "IdentityInitializer": Identity}
+
+
+class _FromArray(Initializer):
+    """Keras's `initializers.get(array)`: the array itself, for a request of its shape."""
+
+    def __init__(self, array):
+        self.array = np.asarray(array)
+
+    def __call__(self, shape, dtype=None):
+        if tuple(shape) != self.array.shape:
+            raise ValueError(f"Initializer from an array of shape {self.array.shape}: a weight of shape "
+                             f"{tuple(shape)} was requested; the shapes must be equal")
+        return jnp.asarray(self.array, dtype or config.floatx())
 
 
 def get(identifier):
@@ -210,6 +300,8 @@ def get(identifier):
         return None
     if isinstance(identifier, Initializer) or callable(identifier) and not isinstance(identifier, type):
         return identifier
+    if isinstance(identifier, (np.ndarray, jax.Array)):
+        return _FromArray(identifier)
     if isinstance(identifier, str):
         cls = (_BY_NAME.get(identifier) or _BY_NAME.get(identifier.lower()) or _BY_CLASS.get(identifier)
                or _ALIASES.get(identifier))
@@ -217,13 +309,18 @@ def get(identifier):
             raise ValueError(f"Unknown initializer {identifier!r}: expected one of {sorted(_BY_NAME)}")
         return cls()
     if isinstance(identifier, dict):
-        return _BY_CLASS[identifier["class_name"]].from_config(identifier.get("config", {}))
+        cls = _BY_CLASS.get(identifier.get("class_name")) or _ALIASES.get(identifier.get("class_name"))
+        if cls is None:
+            raise ValueError(f"Unknown initializer class {identifier.get('class_name')!r} in config {identifier}: "
+                             f"expected one of {sorted(_BY_CLASS)}")
+        return cls.from_config(identifier.get("config", {}))
     if isinstance(identifier, type) and issubclass(identifier, Initializer):
         return identifier()
     raise ValueError(f"Could not interpret initializer: expected a name, config or Initializer, received {identifier!r}")
 
 
 def serialize(initializer) -> dict:
+    """The Keras config dict of an initializer."""
     return {"module": "keras.initializers", "class_name": type(initializer).__name__, "config": initializer.get_config()}
 
 
