@@ -93,6 +93,8 @@ class Dropout(Layer):
         self.supports_masking = True
 
     def call(self, inputs, training=False):
+        if training and self.rate >= 1.0:
+            return ops.zeros_like(inputs)  # everything dropped (and no division by zero)
         if training and self.rate > 0:
             return random.dropout(inputs, self.rate, self.noise_shape, self.seed_generator)
         return inputs

@@ -321,8 +321,13 @@ class Layer:
             trace.layers.pop()
         self._attach_masks(args, kwargs, outputs)
         if self.activity_regularizer is not None:
+            from .. import ops
+
             for out in jax.tree.leaves(outputs):
-                trace.add_loss(self.activity_regularizer(out))
+                loss = self.activity_regularizer(out)
+                if len(out.shape) > 0:  # as Keras: the same strength whatever the batch size
+                    loss = loss / ops.dimension_size(out, 0)
+                trace.add_loss(loss)
         return outputs
 
     def _attach_masks(self, args, kwargs, outputs):

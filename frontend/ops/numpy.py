@@ -190,6 +190,11 @@ def shape(x):
     return tuple(x.shape)
 
 
+def dimension_size(x, axis=0, dtype=None):
+    """The size of one axis as a scalar tensor, also when it is unknown while tracing (the batch)."""
+    return apply_op("dimension_size", x, axis=int(axis), dtype=dtype or config.floatx())
+
+
 def zeros(shape, dtype=None): return jnp.zeros(shape, dtype or config.floatx())
 def ones(shape, dtype=None): return jnp.ones(shape, dtype or config.floatx())
 def arange(start, stop=None, step=1, dtype=None): return jnp.arange(start, stop, step, dtype=dtype)

@@ -117,6 +117,11 @@ def _full_like(x, *, value, dtype):
     return jnp.full(x.shape, value, dtype=dtype)
 
 
+@register("dimension_size", SHAPE, "the size of axis `axis` of x, as a scalar (known at run time for `?` sizes)")
+def _dimension_size(x, *, axis, dtype):
+    return jnp.asarray(x.shape[axis], dtype)
+
+
 @register("stop_gradient", SHAPE, "x, with no gradient flowing back")
 def _stop_gradient(x):
     import jax

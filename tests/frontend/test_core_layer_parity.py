@@ -74,3 +74,24 @@ def test_shape_and_activation_layers(make):
 def test_dot_layer():
     a, b = X, RNG.standard_normal((4, 6)).astype(np.float32)
     assert_layer_parity(lambda: kerax.layers.Dot(axes=1), lambda: keras().layers.Dot(axes=1), [a, b])
+
+
+def test_activity_regularizer_penalty_matches_keras_per_batch_size():
+    x = RNG.standard_normal((24, 6)).astype(np.float32)
+    y = RNG.standard_normal((24, 3)).astype(np.float32)
+
+    def build(lib):
+        model = lib.Sequential([lib.Input((6,)), lib.layers.Dense(3, activity_regularizer="l2")])
+        model.compile(optimizer="sgd", loss="mse")
+        return model
+
+    ours, theirs = build(kerax), build(keras())
+    ours.set_weights(theirs.get_weights())
+    for batch in (4, 8):  # the penalty is divided by the batch size, as Keras does
+        np.testing.assert_allclose(ours.evaluate(x, y, batch_size=batch, verbose=0),
+                                   theirs.evaluate(x, y, batch_size=batch, verbose=0), rtol=1e-5)
+
+
+def test_dropout_at_rate_one_drops_everything():
+    out = kerax.layers.Dropout(1.0)(X, training=True)
+    np.testing.assert_array_equal(out, 0)
