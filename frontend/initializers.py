@@ -35,11 +35,36 @@ class Initializer:
 
 
 class _Seeded(Initializer):
+    """Draws on the host with NumPy: one transfer per weight, where JAX's random functions would
+    compile a program for every new weight shape (about 0.4 s each on a small CPU)."""
+
     def __init__(self, seed=None):
         self.seed = seed
 
-    def _key(self):
-        return jax.random.PRNGKey(draw_seed() if self.seed is None else int(self.seed))
+    def _generator(self) -> np.random.Generator:
+        return np.random.default_rng(draw_seed() if self.seed is None else int(self.seed))
+
+
+def _normal(generator, shape):
+    return generator.standard_normal(tuple(shape), dtype=np.float32)
+
+
+def _uniform(generator, shape, low, high):
+    return generator.uniform(low, high, tuple(shape)).astype(np.float32)
+
+
+def _truncated_normal(generator, shape):
+    """Unit normal draws redrawn until all lie within two standard deviations."""
+    values = _normal(generator, shape)
+    outside = np.abs(values) > 2.0
+    while outside.any():
+        values[outside] = _normal(generator, (int(outside.sum()),))
+        outside = np.abs(values) > 2.0
+    return values
+
+
+def _device(array, dtype):
+    return jnp.asarray(np.asarray(array, dtype=np.float32), dtype)
 
 
 class Zeros(Initializer):
@@ -50,7 +75,7 @@ class Zeros(Initializer):
     """
 
     def __call__(self, shape, dtype=None):
-        return jnp.zeros(shape, dtype or config.floatx())
+        return jnp.asarray(np.zeros(shape, np.float32), dtype or config.floatx())
 
 
 class Ones(Initializer):
@@ -61,7 +86,7 @@ class Ones(Initializer):
     """
 
     def __call__(self, shape, dtype=None):
-        return jnp.ones(shape, dtype or config.floatx())
+        return jnp.asarray(np.ones(shape, np.float32), dtype or config.floatx())
 
 
 class Constant(Initializer):
@@ -75,7 +100,7 @@ class Constant(Initializer):
         self.value = value
 
     def __call__(self, shape, dtype=None):
-        return jnp.full(shape, self.value, dtype or config.floatx())
+        return jnp.asarray(np.full(shape, self.value, np.float32), dtype or config.floatx())
 
     def get_config(self):
         return {"value": self.value}
@@ -94,7 +119,7 @@ class RandomNormal(_Seeded):
 
     def __call__(self, shape, dtype=None):
         dtype = dtype or config.floatx()
-        return (jax.random.normal(self._key(), shape, dtype) * self.stddev + self.mean).astype(dtype)
+        return _device(_normal(self._generator(), shape) * self.stddev + self.mean, dtype)
 
     def get_config(self):
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
@@ -113,7 +138,7 @@ class RandomUniform(_Seeded):
 
     def __call__(self, shape, dtype=None):
         dtype = dtype or config.floatx()
-        return jax.random.uniform(self._key(), shape, dtype, self.minval, self.maxval)
+        return _device(_uniform(self._generator(), shape, self.minval, self.maxval), dtype)
 
     def get_config(self):
         return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
@@ -132,7 +157,7 @@ class TruncatedNormal(_Seeded):
 
     def __call__(self, shape, dtype=None):
         dtype = dtype or config.floatx()
-        return (jax.random.truncated_normal(self._key(), -2.0, 2.0, shape, dtype) * self.stddev + self.mean).astype(dtype)
+        return _device(_truncated_normal(self._generator(), shape) * self.stddev + self.mean, dtype)
 
     def get_config(self):
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
@@ -184,14 +209,14 @@ class VarianceScaling(_Seeded):
         fan_in, fan_out = compute_fans(tuple(shape), self.input_axes, self.output_axes)
         fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
         scale = self.scale / max(1.0, fan)
-        key = self._key()
+        generator = self._generator()
         if self.distribution == "truncated_normal":
             stddev = math.sqrt(scale) / 0.87962566103423978  # the std of a unit normal truncated at +-2
-            return (jax.random.truncated_normal(key, -2.0, 2.0, shape, dtype) * stddev).astype(dtype)
+            return _device(_truncated_normal(generator, shape) * stddev, dtype)
         if self.distribution == "untruncated_normal":
-            return (jax.random.normal(key, shape, dtype) * math.sqrt(scale)).astype(dtype)
+            return _device(_normal(generator, shape) * math.sqrt(scale), dtype)
         limit = math.sqrt(3.0 * scale)
-        return jax.random.uniform(key, shape, dtype, -limit, limit)
+        return _device(_uniform(generator, shape, -limit, limit), dtype)
 
     def get_config(self):
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed,
@@ -238,12 +263,12 @@ class Orthogonal(_Seeded):
         if len(shape) < 2:
             raise ValueError(f"Orthogonal initializer: expected a shape of rank >= 2, received {tuple(shape)}")
         rows, cols = math.prod(shape[:-1]), shape[-1]
-        a = jax.random.normal(self._key(), (max(rows, cols), min(rows, cols)), "float32")
-        q, r = jnp.linalg.qr(a)
-        q = q * jnp.sign(jnp.diag(r))
+        a = _normal(self._generator(), (max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(a)
+        q = q * np.sign(np.diag(r))
         if rows < cols:
             q = q.T
-        return (self.gain * q.reshape(shape)).astype(dtype)
+        return _device(self.gain * q.reshape(shape), dtype)
 
     def get_config(self):
         return {"gain": self.gain, "seed": self.seed}
@@ -263,7 +288,7 @@ class Identity(Initializer):
     def __call__(self, shape, dtype=None):
         if len(shape) != 2:
             raise ValueError(f"Identity initializer: expected a 2-D shape, received {tuple(shape)}")
-        return (self.gain * jnp.eye(*shape)).astype(dtype or config.floatx())
+        return _device(self.gain * np.eye(*shape), dtype or config.floatx())
 
     def get_config(self):
         return {"gain": self.gain}
