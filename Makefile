@@ -16,7 +16,7 @@ demo: $(STAMP)
 	$(PY) -m kerax.tools.demo
 
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -q
 
 bench: $(STAMP)
 	$(PY) -m kerax.tools.bench
