@@ -17,11 +17,30 @@ def normalize(x, mean, variance, gamma, beta, epsilon):
     return x * inv + res
 
 
-def _broadcast_shape(rank, axes, input_shape):
-    return [input_shape[i] if i in axes else 1 for i in range(rank)]
+class AffineWeights:
+    """The learned scale (gamma) and offset (beta) that the normalization layers share."""
+
+    def _init_affine(self, beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer, beta_constraint,
+                     gamma_constraint):
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+        self.gamma = self.beta = None
+
+    def _build_affine(self, shape, scale: bool, center: bool) -> None:
+        """gamma then beta, Keras's order."""
+        if scale:
+            self.gamma = self.add_weight(shape=shape, name="gamma", initializer=self.gamma_initializer,
+                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
+        if center:
+            self.beta = self.add_weight(shape=shape, name="beta", initializer=self.beta_initializer,
+                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint)
 
 
-class BatchNormalization(Layer):
+class BatchNormalization(AffineWeights, Layer):
     """Normalizes with batch statistics in training, moving statistics in inference.
 
     A layer with trainable=False runs in inference mode and its statistics do not move.
@@ -34,16 +53,11 @@ class BatchNormalization(Layer):
         super().__init__(**kwargs)
         self.axis = int(axis)
         self.momentum, self.epsilon, self.center, self.scale = float(momentum), float(epsilon), center, scale
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
+        self._init_affine(beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer, beta_constraint,
+                          gamma_constraint)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
         self.supports_masking = True
-        self.gamma = self.beta = None
 
     def build(self, input_shape):
         rank = len(input_shape)
@@ -51,12 +65,7 @@ class BatchNormalization(Layer):
         if input_shape[axis] is None:
             raise ValueError(f"Layer '{self.name}': axis {self.axis} of its input must be known, received {tuple(input_shape)}")
         shape = (input_shape[axis],)
-        if self.scale:
-            self.gamma = self.add_weight(shape=shape, name="gamma", initializer=self.gamma_initializer,
-                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
-        if self.center:
-            self.beta = self.add_weight(shape=shape, name="beta", initializer=self.beta_initializer,
-                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+        self._build_affine(shape, self.scale, self.center)
         self.moving_mean = self.add_weight(shape=shape, name="moving_mean", initializer=self.moving_mean_initializer, trainable=False)
         self.moving_variance = self.add_weight(shape=shape, name="moving_variance",
                                                initializer=self.moving_variance_initializer, trainable=False)
@@ -84,33 +93,23 @@ class BatchNormalization(Layer):
                 "center": self.center, "scale": self.scale}
 
 
-class LayerNormalization(Layer):
+class LayerNormalization(AffineWeights, Layer):
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False, beta_initializer="zeros",
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
                  gamma_constraint=None, **kwargs):
         super().__init__(**kwargs)
         self.axis = tuple(axis) if isinstance(axis, (list, tuple)) else int(axis)
         self.epsilon, self.center, self.scale, self.rms_scaling = float(epsilon), center, scale, rms_scaling
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        self._init_affine(beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer, beta_constraint,
+                          gamma_constraint)
         self.supports_masking = True
-        self.gamma = self.beta = None
 
     def build(self, input_shape):
         rank = len(input_shape)
         axes = self.axis if isinstance(self.axis, tuple) else (self.axis,)
         self._axes = tuple(sorted(a % rank for a in axes))
         shape = tuple(input_shape[a] for a in self._axes)
-        if self.scale or self.rms_scaling:
-            self.gamma = self.add_weight(shape=shape, name="gamma", initializer=self.gamma_initializer,
-                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
-        if self.center and not self.rms_scaling:
-            self.beta = self.add_weight(shape=shape, name="beta", initializer=self.beta_initializer,
-                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+        self._build_affine(shape, self.scale or self.rms_scaling, self.center and not self.rms_scaling)
         self._broadcast = [input_shape[i] if i in self._axes else 1 for i in range(rank)]
 
     def call(self, inputs):

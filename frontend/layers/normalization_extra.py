@@ -1,16 +1,16 @@
 """GroupNormalization and UnitNormalization, computed as Keras 3 computes them."""
 from __future__ import annotations
 
-from .. import constraints, initializers, ops, regularizers
+from .. import initializers, ops
 from .core import _serialize
 from .input_spec import InputSpec
 from .layer import Layer
-from .normalization import normalize
+from .normalization import AffineWeights, normalize
 
 __all__ = ["GroupNormalization", "UnitNormalization"]
 
 
-class GroupNormalization(Layer):
+class GroupNormalization(AffineWeights, Layer):
     """Normalizes each sample over groups of channels (`groups=-1`: one channel per group,
     i.e. instance normalization), then scales by `gamma` and shifts by `beta` per channel.
 
@@ -29,13 +29,8 @@ class GroupNormalization(Layer):
         super().__init__(**kwargs)
         self.supports_masking = True
         self.groups, self.axis, self.epsilon, self.center, self.scale = groups, axis, epsilon, center, scale
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
-        self.gamma = self.beta = None
+        self._init_affine(beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer, beta_constraint,
+                          gamma_constraint)
 
     def build(self, input_shape):
         rank = len(input_shape)
@@ -52,12 +47,7 @@ class GroupNormalization(Layer):
                              f"`groups` ({self.groups})")
         self._axis = self.axis % rank
         self.input_spec = InputSpec(ndim=rank, axes={self.axis: dim})
-        if self.scale:
-            self.gamma = self.add_weight(shape=(dim,), name="gamma", initializer=self.gamma_initializer,
-                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
-        if self.center:
-            self.beta = self.add_weight(shape=(dim,), name="beta", initializer=self.beta_initializer,
-                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+        self._build_affine((dim,), self.scale, self.center)
 
     def call(self, inputs):
         rank, axis = len(inputs.shape), self._axis
