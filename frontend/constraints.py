@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from . import config
+from . import config, lookup
 
 
 class Constraint:
@@ -17,6 +17,8 @@ class Constraint:
     ...     def __call__(self, w):
     ...         return jnp.clip(w, -1, 1)
     """
+
+    keras_module = "keras.constraints"  # where Keras finds the class when it reads a config
 
     def __call__(self, w):
         return w
@@ -118,29 +120,9 @@ def get(identifier):
     >>> type(kerax.constraints.get("max_norm")).__name__
     'MaxNorm'
     """
-    if identifier is None or isinstance(identifier, Constraint):
-        return identifier
-    if isinstance(identifier, type) and issubclass(identifier, Constraint):
-        return identifier()
-    if callable(identifier) and not isinstance(identifier, type):
-        return identifier
-    if isinstance(identifier, str):
-        if identifier not in _BY_NAME:
-            raise ValueError(f"Unknown constraint {identifier!r}: expected one of {sorted(_BY_NAME)}")
-        return _BY_NAME[identifier]()
-    if isinstance(identifier, dict):
-        name = identifier.get("class_name")
-        if name not in _BY_NAME:
-            raise ValueError(f"Unknown constraint class {name!r} in config {identifier}: expected one of "
-                             f"{sorted(_BY_NAME)}")
-        return _BY_NAME[name].from_config(identifier.get("config", {}))
-    raise ValueError(f"Could not interpret constraint: expected a name, config, class or Constraint, "
-                     f"received {identifier!r}")
+    return lookup.resolve(identifier, kind="constraint", base=Constraint, by_name=_BY_NAME)
 
 
 def serialize(constraint):
     """The Keras config dict of a constraint (None for None)."""
-    if constraint is None:
-        return None
-    return {"module": "keras.constraints", "class_name": type(constraint).__name__,
-            "config": constraint.get_config(), "registered_name": None}
+    return lookup.serialize(constraint)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from . import ops
+from . import lookup, ops
 
 
 class Regularizer:
@@ -17,6 +17,8 @@ class Regularizer:
     ...     def __call__(self, x):
     ...         return kerax.ops.sum(x)
     """
+
+    keras_module = "keras.regularizers"  # where Keras finds the class when it reads a config
 
     def __call__(self, x):
         return 0.0
@@ -141,29 +143,9 @@ def get(identifier):
     >>> kerax.regularizers.get("l2").l2
     0.01
     """
-    if identifier is None or isinstance(identifier, Regularizer):
-        return identifier
-    if isinstance(identifier, type) and issubclass(identifier, Regularizer):
-        return identifier()
-    if callable(identifier) and not isinstance(identifier, type):
-        return identifier
-    if isinstance(identifier, str):
-        if identifier not in _BY_NAME:
-            raise ValueError(f"Unknown regularizer {identifier!r}: expected one of {sorted(_BY_NAME)}")
-        return _BY_NAME[identifier]()
-    if isinstance(identifier, dict):
-        name = identifier.get("class_name")
-        if name not in _BY_NAME:
-            raise ValueError(f"Unknown regularizer class {name!r} in config {identifier}: expected one of "
-                             f"{sorted(_BY_NAME)}")
-        return _BY_NAME[name].from_config(identifier.get("config", {}))
-    raise ValueError(f"Could not interpret regularizer: expected a name, config, class or Regularizer, "
-                     f"received {identifier!r}")
+    return lookup.resolve(identifier, kind="regularizer", base=Regularizer, by_name=_BY_NAME)
 
 
 def serialize(regularizer):
     """The Keras config dict of a regularizer (None for None)."""
-    if regularizer is None:
-        return None
-    return {"module": "keras.regularizers", "class_name": type(regularizer).__name__,
-            "config": regularizer.get_config(), "registered_name": None}
+    return lookup.serialize(regularizer)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from .. import activations, constraints, initializers, ops, random, regularizers
+from .. import activations, constraints, initializers, lookup, ops, random, regularizers
 from .input_spec import InputSpec
 from .layer import Layer
 
@@ -62,10 +62,7 @@ class Dense(Layer):
                 "kernel_constraint": _serialize(self.kernel_constraint), "bias_constraint": _serialize(self.bias_constraint)}
 
 
-def _serialize(obj):
-    if obj is None:
-        return None
-    return {"module": type(obj).__module__, "class_name": type(obj).__name__, "config": obj.get_config()}
+_serialize = lookup.serialize
 
 
 class Activation(Layer):
