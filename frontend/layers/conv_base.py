@@ -6,17 +6,13 @@ then the bias) is kept by creating the bias last, with `add_bias`.
 """
 from __future__ import annotations
 
-from .. import activations, constraints, initializers, ops, regularizers
+from .. import activations, constraints, initializers, lookup, ops, regularizers
 from . import conv_args
 from .input_spec import InputSpec
 from .layer import Layer
 
 
-def serialize(obj):
-    """A regularizer or constraint as Keras writes it in a config (None stays None)."""
-    if obj is None:
-        return None
-    return {"module": type(obj).__module__, "class_name": type(obj).__name__, "config": obj.get_config()}
+serialize = lookup.serialize  # regularizers and constraints in layer configs
 
 
 class ConvolutionBase(Layer):
