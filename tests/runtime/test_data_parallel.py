@@ -58,3 +58,16 @@ def test_distribution_api_validates_its_arguments():
     with pytest.raises(ValueError, match="matches several LayoutMap keys"):
         layout["dense/kernel"]
     assert layout["conv/bias"] is None
+
+
+def test_model_parallel_lays_kernels_out_by_the_layout_map_and_matches_one_device():
+    mesh = kerax.distribution.DeviceMesh((2, 4), ("batch", "model"))
+    layout = kerax.distribution.LayoutMap(mesh)
+    layout[".*dense.*/kernel"] = (None, "model")
+    single, h1 = train(None)
+    sharded, h2 = train(kerax.distribution.ModelParallel(layout_map=layout, batch_dim_name="batch"))
+    for a, b in zip(single.get_weights(), sharded.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-5, rtol=1e-5)
+    kernel = sharded._device_state.read(sharded.layers[0].kernel)
+    assert kernel.sharding.spec == jax.sharding.PartitionSpec(None, "model")
+    assert {s.data.shape for s in kernel.addressable_shards} == {(10, 4)}
