@@ -72,9 +72,16 @@ def iterable_source(source, steps_per_epoch, what="x"):
         length = len(source)
 
         def make():
+            # PyDataset's hooks: on_epoch_begin before the first batch, on_epoch_end after the last
+            # (also when steps_per_epoch stops the pass early and the generator is closed).
             if hasattr(source, "on_epoch_begin"):
                 source.on_epoch_begin()
-            return (source[i] for i in range(length))
+            try:
+                for i in range(length):
+                    yield source[i]
+            finally:
+                if hasattr(source, "on_epoch_end"):
+                    source.on_epoch_end()
 
         steps = length if steps_per_epoch is None else min(length, steps_per_epoch)
     else:

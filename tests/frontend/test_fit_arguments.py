@@ -36,6 +36,10 @@ class Batches:
 
     def __init__(self, x, y, batch):
         self.x, self.y, self.batch = x, y, batch
+        self.epochs_ended = 0
+
+    def on_epoch_end(self):
+        self.epochs_ended += 1
 
     def __len__(self):
         return -(-len(self.x) // self.batch)
@@ -50,7 +54,9 @@ def test_dataset_objects_and_generators_train_like_arrays():
     for other in (from_dataset, from_generator):
         other.set_weights(ref.get_weights())
     ref.fit(X, Y, batch_size=10, epochs=2, shuffle=False, verbose=0)
-    from_dataset.fit(Batches(X, Y, 10), epochs=2, verbose=0)
+    dataset = Batches(X, Y, 10)
+    from_dataset.fit(dataset, epochs=2, verbose=0)
+    assert dataset.epochs_ended == 2
 
     def generator():
         while True:
