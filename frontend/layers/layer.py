@@ -13,12 +13,11 @@ import inspect
 import jax
 import numpy as np
 
-from .. import config, naming
+from .. import naming
 from ..keras_tensor import KerasTensor, Node
-from ..random import SeedGenerator
 from ..tracing import SymbolicTensor, Trace, current_trace
-from ..variables import Variable
 from .input_spec import check_input_compatibility
+from .weights import LayerWeights, _dtype_name
 
 _SHAPE_KWARGS = ("input_shape", "batch_input_shape", "batch_size", "input_dim")
 
@@ -42,7 +41,7 @@ def shape_structure(x):
     return None
 
 
-class Layer:
+class Layer(LayerWeights):
     """Base class of all layers.
 
     >>> class Scale(kerax.layers.Layer):
@@ -78,121 +77,6 @@ class Layer:
 
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self._batch_input_shape = _batch_input_shape(kwargs)
-
-    # -- attribute tracking -------------------------------------------------------------------
-    def __setattr__(self, name, value):
-        d = self.__dict__
-        layers = d.setdefault("_layers", [])
-        owned = d.setdefault("_own_variables", [])
-        for item in (value if isinstance(value, (list, tuple)) else [value]):
-            if isinstance(item, Layer) and item is not self and all(item is not l for l in layers):
-                layers.append(item)
-            elif isinstance(item, Variable) and all(item is not v for v in owned):
-                owned.append(item)
-            elif isinstance(item, SeedGenerator) and all(item.state is not v for v in owned):
-                item.state.path = f"{d.get('name', 'layer')}/{name}_state"
-                owned.append(item.state)
-        object.__setattr__(self, name, value)
-
-    # -- weights ------------------------------------------------------------------------------
-    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
-                   regularizer=None, constraint=None, name=None, aggregation="none", overwrite_with_gradient=False):
-        """Create a weight (Keras: glorot_uniform for floats unless given, zeros otherwise)."""
-        from .. import constraints, initializers, regularizers
-
-        shape = () if shape is None else tuple(int(d) for d in shape)
-        dtype = _dtype_name(dtype or self.dtype)
-        if initializer is None:
-            initializer = "glorot_uniform" if "float" in dtype else "zeros"
-        init = initializers.get(initializer)
-        name = name or f"variable_{len(self._own_variables)}"
-        variable = Variable(init(shape, dtype=dtype), name=name, path=naming.current_path(name), trainable=trainable,
-                            kind="param" if trainable else "state", dtype=dtype,
-                            initializer_name=initializers.describe(init), constraint=constraints.get(constraint),
-                            regularizer=regularizers.get(regularizer))
-        self._own_variables.append(variable)
-        return variable
-
-    def add_variable(self, shape, initializer, dtype=None, trainable=True, name=None, **kwargs):
-        return self.add_weight(shape=shape, initializer=initializer, dtype=dtype, trainable=trainable, name=name, **kwargs)
-
-    def _tracked_layers(self) -> list:
-        return list(self.__dict__.get("_layers", []))
-
-    @property
-    def layers(self) -> list:
-        return self._tracked_layers()
-
-    def _flatten_variables(self, weights_only: bool) -> list:
-        out, seen = [], set()
-        own = [v for v in self.__dict__.get("_own_variables", []) if not weights_only or v.kind != "rng"]
-        for v in sorted(own, key=lambda v: v.kind == "state"):  # Keras: trainable first, then the rest
-            if id(v) not in seen:
-                seen.add(id(v))
-                out.append(v)
-        for layer in self._tracked_layers():
-            for v in layer._flatten_variables(weights_only):
-                if id(v) not in seen:
-                    seen.add(id(v))
-                    out.append(v)
-        return out
-
-    @property
-    def weights(self) -> list:
-        return self._flatten_variables(weights_only=True)
-
-    @property
-    def variables(self) -> list:
-        return self._flatten_variables(weights_only=False)
-
-    @property
-    def trainable_weights(self) -> list:
-        return [v for v in self.weights if v.trainable] if self.trainable else []
-
-    @property
-    def non_trainable_weights(self) -> list:
-        return [v for v in self.weights if not v.trainable] if self.trainable else self.weights
-
-    @property
-    def trainable_variables(self) -> list:
-        return self.trainable_weights
-
-    @property
-    def non_trainable_variables(self) -> list:
-        trainable = {id(v) for v in self.trainable_variables}
-        return [v for v in self.variables if id(v) not in trainable]
-
-    @property
-    def trainable(self) -> bool:
-        return self._trainable
-
-    @trainable.setter
-    def trainable(self, value: bool) -> None:
-        value = bool(value)
-        self._trainable = value
-        for v in self.__dict__.get("_own_variables", []):
-            if v.kind == "param":
-                v.trainable = value
-        for layer in self._tracked_layers():
-            layer.trainable = value
-
-    def get_weights(self) -> list:
-        return [np.array(v.value) for v in self.weights]
-
-    def set_weights(self, weights) -> None:
-        own = self.weights
-        if len(weights) != len(own):
-            raise ValueError(f"Layer '{self.name}' set_weights: expected {len(own)} arrays "
-                             f"({[v.name for v in own]}), received {len(weights)}")
-        for variable, array in zip(own, weights):
-            array = np.asarray(array)
-            if tuple(array.shape) != tuple(variable.shape):
-                raise ValueError(f"Layer '{self.name}' set_weights: weight '{variable.path}' expects shape "
-                                 f"{tuple(variable.shape)}, received {tuple(array.shape)}")
-            variable.assign(array)
-
-    def count_params(self) -> int:
-        return int(sum(np.prod(v.shape) for v in self.weights))
 
     # -- the contract ---------------------------------------------------------------------------
     def build(self, input_shape=None) -> None:
@@ -424,16 +308,6 @@ def trace_training(trace: Trace) -> bool:
         if value is not None:
             return bool(value)
     return bool(trace.training)
-
-
-def _dtype_name(dtype) -> str:
-    if dtype is None:
-        return config.floatx()
-    if isinstance(dtype, str) and dtype.startswith("mixed_"):
-        return dtype
-    from ...ir import canonical_dtype
-
-    return canonical_dtype(dtype)
 
 
 def _batch_input_shape(kwargs):
