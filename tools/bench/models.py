@@ -54,8 +54,8 @@ def tiny_mlp(repeats=3, keras_peer=True, k=64):
     result[f"jax_scan{k}"] = reference.time_scan(reference.mlp_loss, reference.mlp_params(dims), x, y, batch, k, repeats)
     keras = _keras() if keras_peer else None
     if keras is not None:
-        result[f"keras_spe{k}"] = _time_fit(build(keras, k), x, y, batch, 1)
-        result["keras_spe1"] = _time_fit(build(keras, 1), x, y, batch, 1)
+        result[f"keras_spe{k}"] = _time_fit(build(keras, k), x, y, batch, repeats)
+        result["keras_spe1"] = _time_fit(build(keras, 1), x, y, batch, repeats)
     return result
 
 
@@ -98,7 +98,7 @@ def convnet(repeats=3, keras_peer=True, k=8):
                                                  repeats, unroll=unroll)
     keras = _keras() if keras_peer else None
     if keras is not None:
-        result[f"keras_spe{k}"] = _time_fit(build(keras, k), x, y, batch, 1)
+        result[f"keras_spe{k}"] = _time_fit(build(keras, k), x, y, batch, repeats)
     return result
 
 
@@ -122,7 +122,7 @@ def lstm(repeats=3, keras_peer=True, k=16):
                                                  batch, k, repeats)
     keras = _keras() if keras_peer else None
     if keras is not None:
-        result[f"keras_spe{k}"] = _time_fit(build(keras, k), x, y, batch, 1)
+        result[f"keras_spe{k}"] = _time_fit(build(keras, k), x, y, batch, repeats)
     return result
 
 
