@@ -85,11 +85,16 @@ class MultiHeadAttention(Layer):
     attention_axes = property(lambda self: self._attention_axes)
 
     # -- build ------------------------------------------------------------------------------------
-    def build(self, query_shape, value_shape, key_shape=None):
+    def _key_shape(self, value_shape, key_shape):
+        """The key's shape (the value's when none is given), checked against the value's."""
         key_shape = value_shape if key_shape is None else key_shape
         if tuple(value_shape[1:-1]) != tuple(key_shape[1:-1]):
             raise ValueError(f"Layer '{self.name}': all dimensions of `value` and `key` except the last must be equal, "
                              f"received value shape {tuple(value_shape)} and key shape {tuple(key_shape)}")
+        return key_shape
+
+    def build(self, query_shape, value_shape, key_shape=None):
+        key_shape = self._key_shape(value_shape, key_shape)
         query_rank = len(query_shape)
         self._query_dense = self._projection(query_rank, [self._num_heads, self._key_dim], "query")
         self._query_dense._maybe_build(tuple(query_shape))
@@ -163,10 +168,7 @@ class MultiHeadAttention(Layer):
         return (output, scores) if return_attention_scores else output
 
     def compute_output_shape(self, query_shape, value_shape, key_shape=None):
-        key_shape = value_shape if key_shape is None else key_shape
-        if tuple(value_shape[1:-1]) != tuple(key_shape[1:-1]):
-            raise ValueError(f"Layer '{self.name}': all dimensions of `value` and `key` except the last must be equal, "
-                             f"received value shape {tuple(value_shape)} and key shape {tuple(key_shape)}")
+        key_shape = self._key_shape(value_shape, key_shape)
         query_shape = tuple(query_shape)
         return query_shape[:-1] + self._output_shape if self._output_shape else query_shape
 

@@ -52,6 +52,12 @@ def _check_decay_steps(owner, name: str, value) -> None:
         raise ValueError(f"{owner}: argument `{name}` must be > 0, received {name}={value}")
 
 
+def _progress(step, decay_steps, staircase: bool, dtype):
+    """step / decay_steps, floored for a staircase schedule."""
+    p = jnp.asarray(step).astype(dtype) / jnp.asarray(decay_steps, dtype)
+    return jnp.floor(p) if staircase else p
+
+
 class ExponentialDecay(LearningRateSchedule):
     """`initial_learning_rate * decay_rate ** (step / decay_steps)` (floored when staircase).
 
@@ -69,9 +75,7 @@ class ExponentialDecay(LearningRateSchedule):
 
     def __call__(self, step):
         lr = _as_tensor(self.initial_learning_rate)
-        p = jnp.asarray(step).astype(lr.dtype) / jnp.asarray(self.decay_steps, lr.dtype)
-        if self.staircase:
-            p = jnp.floor(p)
+        p = _progress(step, self.decay_steps, self.staircase, lr.dtype)
         return lr * jnp.power(jnp.asarray(self.decay_rate, lr.dtype), p)
 
     def get_config(self):
@@ -167,9 +171,7 @@ class InverseTimeDecay(LearningRateSchedule):
 
     def __call__(self, step):
         lr = _as_tensor(self.initial_learning_rate)
-        p = jnp.asarray(step).astype(lr.dtype) / jnp.asarray(self.decay_steps, lr.dtype)
-        if self.staircase:
-            p = jnp.floor(p)
+        p = _progress(step, self.decay_steps, self.staircase, lr.dtype)
         return lr / (jnp.ones((), lr.dtype) + jnp.asarray(self.decay_rate, lr.dtype) * p)
 
     def get_config(self):
