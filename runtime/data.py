@@ -13,9 +13,6 @@ import numpy as np
 
 
 class ArrayData:
-    def peek(self):
-        return jax.tree.unflatten(self.treedef, [a[: self.batch_size] for a in self.leaves])
-
     def __init__(self, data, batch_size: int, shuffle=True, steps_per_epoch: int | None = None):
         self.leaves, self.treedef = jax.tree.flatten(data)
         if not self.leaves:
@@ -30,6 +27,10 @@ class ArrayData:
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
         self.steps_per_epoch = steps_per_epoch
+
+    def peek(self):
+        """The first batch, to build the model and its programs before the first epoch."""
+        return jax.tree.unflatten(self.treedef, [a[: self.batch_size] for a in self.leaves])
 
     @property
     def steps(self) -> int:
