@@ -59,17 +59,34 @@ class Metric:
         return list(self._variables)
 
     # -- pure ---------------------------------------------------------------------------------
+    # A subclass writes either these pure functions or, as in Keras, the stateful update_state /
+    # result / reset_state on its variables: those are then run on the given arrays.
     def stateless_update_state(self, metric_variables, *args, **kwargs) -> list:
         """Pure: the new state arrays after one batch."""
-        raise NotImplementedError(f"{type(self).__name__} must define stateless_update_state()")
+        if type(self).update_state is Metric.update_state:
+            raise NotImplementedError(f"{type(self).__name__} must define update_state() or stateless_update_state()")
+        self._check_state(metric_variables)
+        with _holding(self._variables, metric_variables):
+            self.update_state(*args, **kwargs)
+            return [v.value for v in self._variables]
 
     def stateless_result(self, metric_variables):
         """Pure: the metric's value from the state arrays."""
-        raise NotImplementedError(f"{type(self).__name__} must define stateless_result()")
+        if type(self).result is Metric.result:
+            raise NotImplementedError(f"{type(self).__name__} must define result() or stateless_result()")
+        self._check_state(metric_variables)
+        with _holding(self._variables, metric_variables):
+            result = self.result()
+            return result.value if isinstance(result, Variable) else result  # `return self.total` is common
 
     def stateless_reset_state(self) -> list:
         """Pure: the state arrays of a fresh metric (zeros, as Keras's reset_state)."""
-        return [jnp.zeros(v.shape, v.dtype) for v in self._variables]
+        zeros = [jnp.zeros(v.shape, v.dtype) for v in self._variables]
+        if type(self).reset_state is Metric.reset_state:
+            return zeros
+        with _holding(self._variables, zeros):
+            self.reset_state()
+            return [v.value for v in self._variables]
 
     def _check_state(self, metric_variables) -> None:
         if len(metric_variables) != len(self._variables):
@@ -103,6 +120,22 @@ class Metric:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}>"
+
+
+class _holding:
+    """Variables holding the given arrays for the time of a stateful method, then their own again."""
+
+    def __init__(self, variables, values):
+        self.variables, self.values = variables, values
+
+    def __enter__(self):
+        self.saved = [(v._holder, v._value) for v in self.variables]
+        for variable, value in zip(self.variables, self.values):
+            variable._holder, variable._value = None, jnp.asarray(value, variable.dtype)
+
+    def __exit__(self, *exc):
+        for variable, (holder, value) in zip(self.variables, self.saved):
+            variable._holder, variable._value = holder, value
 
 
 def reduce_to_samplewise_values(values, sample_weight, reduce_fn, dtype):

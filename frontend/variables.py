@@ -78,6 +78,12 @@ class Variable(TensorOperators):
     def __jax_array__(self):
         return self.value
 
+    def __float__(self):
+        return float(self.value)
+
+    def __int__(self):
+        return int(self.value)
+
     # -- static facts -------------------------------------------------------------------------
     @property
     def shape(self) -> tuple:

@@ -67,6 +67,8 @@ class CallbackList:
         return iter(self.callbacks)
 
     def _call(self, hook, *args):
+        if args and args[-1] is None:  # Keras hands every hook a dict, empty when there is nothing to log
+            args = (*args[:-1], {})
         for callback in self.callbacks:
             getattr(callback, hook)(*args)
 

@@ -56,10 +56,10 @@ class EagerProgram:
 
     def __call__(self, args, kwargs):
         inputs = [concrete(x) for x in jax.tree.leaves((args, kwargs)) if _is_array(x)]
-        outputs, updates, _ = self.jitted([v.value for v in self.variables], inputs)
+        outputs, updates, losses = self.jitted([v.value for v in self.variables], inputs)
         for variable, name in self.assigned:
             variable.assign(updates[name])
-        return jax.tree.unflatten(self.out_tree, outputs)
+        return jax.tree.unflatten(self.out_tree, outputs), losses
 
 
 def _program(layer, args, kwargs) -> tuple:
@@ -74,7 +74,9 @@ def _program(layer, args, kwargs) -> tuple:
 
 def eager_call(layer, args, kwargs):
     program, kwargs = _program(layer, args, kwargs)
-    return program(args, kwargs)
+    outputs, losses = program(args, kwargs)
+    layer._eager_losses = list(losses)  # what `layer.losses` shows until the next call, as in Keras
+    return outputs
 
 
 def stateless_call(layer, trainable_values, non_trainable_values, args, kwargs, return_losses=False):

@@ -128,6 +128,13 @@ class Layer(LayerWeights):
             raise RuntimeError(f"Layer '{self.name}' add_loss: call it from within call(), where losses are traced")
         trace.add_loss(loss)
 
+    @property
+    def losses(self) -> list:
+        """The losses of the last call on arrays (`add_loss`, activity regularization, sub-layers
+        included), then each weight's regularization penalty, as Keras lists them."""
+        penalties = [v.regularizer(v) for v in self.weights if v.regularizer is not None]
+        return [*self.__dict__.get("_eager_losses", []), *penalties]
+
     # -- calling ------------------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
         leaves = jax.tree.leaves((args, kwargs))

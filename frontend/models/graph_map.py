@@ -37,8 +37,12 @@ def map_graph(inputs: list, outputs: list):
         in_progress.discard(node)
         ordered.append(node)
 
+    reached_from = {}  # node -> the first output whose ancestry reached it, for error messages
     for out in outputs:
+        before = len(ordered)
         visit(out)
+        for node in ordered[before:]:
+            reached_from[node] = out
 
     in_graph = set(ordered)
     node_depth, layer_depth = {}, {}
@@ -66,14 +70,22 @@ def map_graph(inputs: list, outputs: list):
     nodes_by_depth = collections.defaultdict(list)
     for node, depth in node_depth.items():
         nodes_by_depth[depth].append(node)
-    nodes = [n for d in sorted(nodes_by_depth, reverse=True) for n in sorted(nodes_by_depth[d], key=ordered.index)
+    position = {node: i for i, node in enumerate(ordered)}  # an unused input's node has none: it goes first
+    nodes = [n for d in sorted(nodes_by_depth, reverse=True)
+             for n in sorted(nodes_by_depth[d], key=lambda n: position.get(n, -1))
              if n in in_graph or _is_input_node(n)]
 
     computable = {id(t) for t in inputs}
     for node in nodes:
         if _is_input_node(node) and not any(id(t) in computable for t in node.output_tensors):
-            raise ValueError(f"Graph disconnected: the model uses Input '{node.layer.name}', which is not among "
-                             f"the model's inputs {[t.name for t in inputs]}")
+            out = reached_from.get(node)
+            index = next((i for i, o in enumerate(outputs) if o is out), None)
+            which = (f"output {index} (from layer '{out._keras_history[0].name}') depends on Input "
+                     f"'{node.layer.name}'" if out is not None
+                     else f"the model uses Input '{node.layer.name}'")
+            raise ValueError(f"Graph disconnected: {which}, which is not among the model's inputs "
+                             f"{[t.name for t in inputs]}. Pass that Input in `inputs`, or compute the output from "
+                             "the given inputs")
         for t in node.input_tensors:
             if id(t) not in computable:
                 raise ValueError(f"Graph disconnected: cannot obtain the value of tensor {t} at layer "

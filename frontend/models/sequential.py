@@ -38,6 +38,11 @@ class Sequential(Model):
                 raise ValueError(f"Sequential '{self.name}': layer '{layer.name}' was added twice")
             self._stack.append(layer)
             self.__dict__.setdefault("_layers", []).append(layer)
+            if self._functional is not None:  # already built: the new layer is built at once, as in Keras
+                output = layer(self._functional.outputs[0])
+                object.__setattr__(self, "_functional", Functional(self._input_layer.output_tensor, output,
+                                                                   name=f"{self.name}_functional"))
+                return
         if rebuild:
             self._maybe_rebuild()
 
