@@ -17,7 +17,7 @@ import jax.numpy as jnp
 
 from . import config, initializers, losses, naming
 from .losses import divide_no_nan, squeeze_or_expand_to_same_rank
-from .variables import Variable
+from .variables import Variable, holding
 
 
 class Metric:
@@ -66,7 +66,7 @@ class Metric:
         if type(self).update_state is Metric.update_state:
             raise NotImplementedError(f"{type(self).__name__} must define update_state() or stateless_update_state()")
         self._check_state(metric_variables)
-        with _holding(self._variables, metric_variables):
+        with holding(self._variables, metric_variables):
             self.update_state(*args, **kwargs)
             return [v.value for v in self._variables]
 
@@ -75,7 +75,7 @@ class Metric:
         if type(self).result is Metric.result:
             raise NotImplementedError(f"{type(self).__name__} must define result() or stateless_result()")
         self._check_state(metric_variables)
-        with _holding(self._variables, metric_variables):
+        with holding(self._variables, metric_variables):
             result = self.result()
             return result.value if isinstance(result, Variable) else result  # `return self.total` is common
 
@@ -84,7 +84,7 @@ class Metric:
         zeros = [jnp.zeros(v.shape, v.dtype) for v in self._variables]
         if type(self).reset_state is Metric.reset_state:
             return zeros
-        with _holding(self._variables, zeros):
+        with holding(self._variables, zeros):
             self.reset_state()
             return [v.value for v in self._variables]
 
@@ -120,22 +120,6 @@ class Metric:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}>"
-
-
-class _holding:
-    """Variables holding the given arrays for the time of a stateful method, then their own again."""
-
-    def __init__(self, variables, values):
-        self.variables, self.values = variables, values
-
-    def __enter__(self):
-        self.saved = [(v._holder, v._value) for v in self.variables]
-        for variable, value in zip(self.variables, self.values):
-            variable._holder, variable._value = None, jnp.asarray(value, variable.dtype)
-
-    def __exit__(self, *exc):
-        for variable, (holder, value) in zip(self.variables, self.saved):
-            variable._holder, variable._value = holder, value
 
 
 def reduce_to_samplewise_values(values, sample_weight, reduce_fn, dtype):

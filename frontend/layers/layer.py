@@ -17,6 +17,7 @@ from .. import naming
 from ..keras_tensor import KerasTensor, Node
 from ..tracing import SymbolicTensor, Trace, current_trace
 from .input_spec import check_input_compatibility
+from .opaque import collect_loss, opaque_call, untraceable
 from .weights import LayerWeights, _dtype_name
 
 _SHAPE_KWARGS = ("input_shape", "batch_input_shape", "batch_size", "input_dim")
@@ -124,6 +125,8 @@ class Layer(LayerWeights):
     # -- losses -----------------------------------------------------------------------------------
     def add_loss(self, loss) -> None:
         trace = loss.trace if isinstance(loss, SymbolicTensor) else current_trace()
+        if trace is None and collect_loss(loss):
+            return
         if trace is None:
             raise RuntimeError(f"Layer '{self.name}' add_loss: call it from within call(), where losses are traced")
         trace.add_loss(loss)
@@ -205,8 +208,17 @@ class Layer(LayerWeights):
                                       [tuple(t.shape) for t in jax.tree.leaves(args[0]) if _is_tensor(t)])
         trace.layers.append(self.name)
         trace.training_stack.append(training)
+        mark = trace.checkpoint()
         try:
             outputs = self.call(*args, **kwargs)
+        except Exception as error:
+            if not untraceable(error):
+                raise
+            trace.rollback(mark)  # raw JAX in `call`: the whole call becomes one opaque node
+            try:
+                outputs = opaque_call(self, trace, args, kwargs)
+            except Exception:
+                raise error from None  # the opaque run failed too: the user's own error says more
         finally:
             trace.training_stack.pop()
             trace.layers.pop()
