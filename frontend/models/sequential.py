@@ -61,6 +61,9 @@ class Sequential(Model):
         if self._input_layer is None and self._stack and self._stack[0]._batch_input_shape is not None:
             shape = self._stack[0]._batch_input_shape
             self._input_layer = Input(batch_shape=shape, dtype=self._stack[0].dtype if "int" in str(self._stack[0].dtype) else None)._keras_history[0]
+        elif self._input_layer is None and self._stack and _single_input(self._stack[0]) is not None:
+            given = _single_input(self._stack[0])  # a built model first: its input is this model's
+            self._input_layer = Input(batch_shape=given.shape, dtype=given.dtype)._keras_history[0]
         if self._input_layer is not None and self._stack:
             self.build(self._input_layer.batch_shape)
 
@@ -156,3 +159,14 @@ class Sequential(Model):
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable, "layers": [
             {"class_name": type(l).__name__, "config": l.get_config()} for l in self._stack]}
+
+
+def _single_input(layer):
+    """The one input of a built model used as a first layer, else None."""
+    if not isinstance(layer, Model) or not layer.built:
+        return None
+    try:
+        inputs = layer.inputs
+    except AttributeError:  # a subclassed model: no symbolic inputs
+        return None
+    return inputs[0] if inputs is not None and len(inputs) == 1 else None
