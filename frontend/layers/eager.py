@@ -6,6 +6,7 @@ import numpy as np
 
 from ...lowering import lower
 from ..tracing import Trace, concrete
+from ..variables import Variable
 
 
 def _is_array(x) -> bool:
@@ -44,7 +45,8 @@ class EagerProgram:
             if training is not None:
                 sym_kwargs = {**sym_kwargs, "training": training}
             out = layer._traced_call(trace, sym_args, sym_kwargs)
-            flat_out, self.out_tree = jax.tree.flatten(out)
+            flat_out, self.out_tree = jax.tree.flatten(out, is_leaf=lambda o: isinstance(o, Variable))
+            self.returned_variables = {i: o for i, o in enumerate(flat_out) if isinstance(o, Variable)}
             self.graph = trace.finish(flat_out, [f"output_{i}" for i in range(len(flat_out))])
             self.variables = list(trace.reads)
             self.names = [trace.names[v] for v in self.variables]
@@ -59,6 +61,7 @@ class EagerProgram:
         outputs, updates, losses = self.jitted([v.value for v in self.variables], inputs)
         for variable, name in self.assigned:
             variable.assign(updates[name])
+        outputs = [self.returned_variables.get(i, out) for i, out in enumerate(outputs)]  # Keras hands back the Variable
         return jax.tree.unflatten(self.out_tree, outputs), losses
 
 

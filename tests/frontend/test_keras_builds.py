@@ -206,3 +206,25 @@ def test_callbacks_get_empty_dicts_where_keras_passes_them():
     theirs = {(hook, type(logs).__name__) for hook, logs in hooks["keras"]}
     assert ours == theirs
     assert all(logs == {} for hook, logs in hooks["kerax"] if hook.endswith("_begin"))
+
+
+def _compute_sum(K):
+    class ComputeSum(K.layers.Layer):  # the subclassing guide's non-trainable weight
+        def __init__(self, input_dim):
+            super().__init__()
+            self.total = self.add_weight(initializer="zeros", shape=(input_dim,), trainable=False)
+
+        def call(self, inputs):
+            self.total.assign_add(K.ops.sum(inputs, axis=0))
+            return self.total
+
+    return ComputeSum(2)
+
+
+def test_a_call_that_returns_its_variable_hands_back_the_variable():
+    x = np.ones((2, 2), "float32")
+    ours, theirs = _compute_sum(kerax), _compute_sum(keras)
+    for _ in range(2):
+        mine, expected = ours(x), theirs(x)
+        assert mine is ours.total
+        np.testing.assert_array_equal(mine.numpy(), expected.numpy())
