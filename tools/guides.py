@@ -21,6 +21,7 @@ epochs are capped, so a guide runs offline in seconds. Nothing else in the guide
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import re
@@ -30,7 +31,7 @@ from pathlib import Path
 
 # The substitutions the harness applies to a guide's source: (pattern, replacement, why).
 SUBSTITUTIONS = [
-    (r"keras\.datasets\.(\w+)\.load_data\([^)]*\)", r'_guide_stubs.load_data("\1")', "datasets -> random arrays"),
+    (r"\bkeras\.datasets\.(\w+)", r"_guide_stubs.datasets.\1", "datasets -> random arrays of the same shapes"),
     (r"^(\s*)import tensorflow as tf\s*$", r"\1tf = _guide_stubs.tf", "tf.data -> in-memory batches"),
     (r"^(\s*)from tensorflow import data as tf_data\s*$", r"\1tf_data = _guide_stubs.tf.data", "tf.data"),
     (r"^(\s*)import tensorflow_datasets as tfds\s*$", r"\1tfds = _guide_stubs.tfds", "tfds -> arrays"),
@@ -42,7 +43,8 @@ HEADER = re.compile(r'^"""\n(## .*)$', re.MULTILINE)
 
 
 def split_sections(source: str) -> list:
-    """[(title, code)]: the text before the first `## ` header is the preamble."""
+    """[(title, code)] of the sections that hold code (prose-only ones are left out); the text
+    before the first `## ` header is the preamble."""
     cuts = [m.start() for m in HEADER.finditer(source)]
     bounds = [0] + cuts + [len(source)]
     sections = []
@@ -50,7 +52,15 @@ def split_sections(source: str) -> list:
         chunk = source[start:end]
         match = HEADER.match(chunk)
         sections.append((match.group(1)[3:].strip() if match else "(preamble)", chunk))
-    return [(t, c) for t, c in sections if c.strip()]
+    return [(t, c) for t, c in sections if _has_code(c)]
+
+
+def _has_code(chunk: str) -> bool:
+    try:
+        body = ast.parse(chunk).body
+    except SyntaxError:
+        return True  # it runs, and fails, as written
+    return any(not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)) for s in body)
 
 
 def substitute(code: str, max_epochs: int) -> str:
@@ -62,6 +72,8 @@ def substitute(code: str, max_epochs: int) -> str:
 # -- the child: runs one guide's sections in one namespace --------------------------------------------
 STUBS = r'''
 import types, numpy as np
+
+MAX_SAMPLES = 0  # set by the harness (--max-samples); 0 keeps Keras's sample counts
 
 SHAPES = {  # per sample (x, y), train and test counts, as keras.datasets gives them
     "mnist": ((28, 28), (), 60000, 10000, 10), "fashion_mnist": ((28, 28), (), 60000, 10000, 10),
@@ -76,6 +88,8 @@ def load_data(name, **kwargs):
     if name not in SHAPES:
         raise NotImplementedError(f"the guide harness has no stand-in for keras.datasets.{name}")
     x_shape, y_shape, n_train, n_test, classes = SHAPES[name]
+    if MAX_SAMPLES:
+        n_train, n_test = min(n_train, MAX_SAMPLES), min(n_test, MAX_SAMPLES)
     rng = np.random.default_rng(0)
     make = lambda n: (rng.integers(0, 256, (n,) + x_shape).astype("uint8"),
                       rng.integers(0, classes, (n,) + y_shape).astype("uint8"))
@@ -195,6 +209,17 @@ class NoOp:
         return iter(())
 
 
+class _Dataset:
+    def __init__(self, name):
+        self.name = name
+
+    def load_data(self, *args, **kwargs):
+        return load_data(self.name)
+
+
+datasets = types.SimpleNamespace(**{name: _Dataset(name) for name in (*SHAPES, "imdb", "reuters")})
+
+
 def install(keras):
     tf = types.SimpleNamespace(data=types.SimpleNamespace(
         Dataset=make_dataset_class(keras.utils.PyDataset if hasattr(keras.utils, "PyDataset") else object),
@@ -215,6 +240,7 @@ import keras
 stubs = types.ModuleType("_guide_stubs")
 exec(payload["stubs"], stubs.__dict__)
 stubs.tf, stubs.tfds = stubs.install(keras)
+stubs.MAX_SAMPLES = payload["max_samples"]
 namespace = {"__name__": "__main__", "_guide_stubs": stubs}
 
 def on_alarm(signum, frame):
@@ -240,13 +266,14 @@ for index, (title, code) in enumerate(payload["sections"]):
 '''
 
 
-def run_guide(path: Path, framework: str, timeout: int, max_epochs: int, workdir: Path) -> list:
+def run_guide(path: Path, framework: str, timeout: int, max_epochs: int, workdir: Path, max_samples: int = 0) -> list:
     """One subprocess runs every section of one guide; returns one result dict per section."""
     sections = [(t, substitute(c, max_epochs)) for t, c in split_sections(path.read_text())]
     workdir.mkdir(parents=True, exist_ok=True)
     payload_path = workdir / f"{path.stem}.{framework}.json"
     payload_path.write_text(json.dumps({"stubs": STUBS, "sections": sections, "timeout": timeout,
-                                        "guide": path.stem, "workdir": str(workdir)}))
+                                        "guide": path.stem, "workdir": str(workdir),
+                                        "max_samples": max_samples}))
     env = dict(os.environ, KERAS_BACKEND="jax", TF_CPP_MIN_LOG_LEVEL="3")
     if "distribut" in path.stem:  # the distribution guides split over 8 devices
         env["XLA_FLAGS"] = env.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=8"
@@ -270,6 +297,8 @@ def main(argv=None) -> int:
     parser.add_argument("-k", dest="only", default="", help="run only guides whose name contains this")
     parser.add_argument("--timeout", type=int, default=180, help="seconds per section (default 180)")
     parser.add_argument("--epochs", type=int, default=1, help="cap on every `epochs=` (default 1)")
+    parser.add_argument("--max-samples", type=int, default=0,
+                        help="cap on the samples of each stand-in dataset (default 0: Keras's counts)")
     parser.add_argument("--frameworks", default="keras,kerax", help="comma-separated: keras,kerax")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/kerax-guides-run"))
     parser.add_argument("--json", type=Path, help="write every section's result here")
@@ -281,7 +310,8 @@ def main(argv=None) -> int:
     frameworks = args.frameworks.split(",")
     table, everything = [], {}
     for path in guides:
-        results = {fw: run_guide(path, fw, args.timeout, args.epochs, args.workdir / fw) for fw in frameworks}
+        results = {fw: run_guide(path, fw, args.timeout, args.epochs, args.workdir / fw, args.max_samples)
+                   for fw in frameworks}
         everything[path.stem] = results
         counts = {fw: sum(r["ok"] for r in rs) for fw, rs in results.items()}
         total = len(next(iter(results.values())))
