@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 
 import jax.numpy as jnp
+import numpy as np
 
 from . import config, initializers, losses, naming
 from .losses import divide_no_nan, squeeze_or_expand_to_same_rank
@@ -81,10 +82,10 @@ class Metric:
 
     def stateless_reset_state(self) -> list:
         """Pure: the state arrays of a fresh metric (zeros, as Keras's reset_state)."""
-        zeros = [jnp.zeros(v.shape, v.dtype) for v in self._variables]
+        zeros = [np.zeros(v.shape, v.dtype) for v in self._variables]  # host zeros: no device program
         if type(self).reset_state is Metric.reset_state:
             return zeros
-        with holding(self._variables, zeros):
+        with holding(self._variables, zeros):  # a subclass's own reset_state, run on the arrays
             self.reset_state()
             return [v.value for v in self._variables]
 

@@ -22,6 +22,9 @@ COMPOSITE = "composite"      # a larger computation (softmax, attention, recurre
 SOURCE = "source"            # makes a value from attrs alone (constants)
 OPAQUE = "opaque"            # user code kerax could not trace: passes leave it alone
 
+# The ops XLA lowers to its convolution instruction (loop strategy rules read this).
+CONVOLUTIONS = frozenset({"conv", "conv_transpose"})
+
 
 @dataclass(frozen=True)
 class OpDef:
