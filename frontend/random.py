@@ -12,6 +12,7 @@ import random as _py_random
 import jax
 import numpy as np
 
+from . import config
 from .tracing import SymbolicTensor, apply_op, current_trace
 from .variables import Variable
 
@@ -96,8 +97,6 @@ def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
 
 
 def _draw(op, shape, dtype, seed, **attrs):
-    from . import config
-
     shape = tuple(None if d is None else int(d) for d in shape)
     dtype = dtype or config.floatx()
     trace = current_trace()
