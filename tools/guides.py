@@ -291,6 +291,20 @@ def run_guide(path: Path, framework: str, timeout: int, max_epochs: int, workdir
     return results
 
 
+def format_table(table: list, frameworks: list) -> str:
+    """Markdown: per guide, the sections that ran with each framework; `all` sums them and
+    counts the guides that ran to the end."""
+    lines = ["| guide | sections | " + " | ".join(f"OK with {fw}" for fw in frameworks) + " |",
+             "|---|---|" + "---|" * len(frameworks)]
+    for name, total, counts in table:
+        lines.append(f"| {name} | {total} | " + " | ".join(str(counts[fw]) for fw in frameworks) + " |")
+    sums = [sum(c[fw] for _, _, c in table) for fw in frameworks]
+    ends = [sum(c[fw] == total for _, total, c in table) for fw in frameworks]
+    lines.append(f"| all ({len(table)} guides) | {sum(t for _, t, _ in table)} | "
+                 + " | ".join(f"{n} ({e} to the end)" for n, e in zip(sums, ends)) + " |")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folder", type=Path, help="a folder of Keras guide .py files")
@@ -325,12 +339,7 @@ def main(argv=None) -> int:
     if args.json:
         args.json.write_text(json.dumps(everything, indent=1))
     print()
-    print(f"| guide | sections | " + " | ".join(f"OK with {fw}" for fw in frameworks) + " |")
-    print("|---|---|" + "---|" * len(frameworks))
-    for name, total, counts in table:
-        print(f"| {name} | {total} | " + " | ".join(str(counts[fw]) for fw in frameworks) + " |")
-    sums = [sum(c[fw] for _, _, c in table) for fw in frameworks]
-    print(f"| all | {sum(t for _, t, _ in table)} | " + " | ".join(map(str, sums)) + " |")
+    print(format_table(table, frameworks))
     return 0
 
 
