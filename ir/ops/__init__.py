@@ -1,2 +1,3 @@
 """The op catalogue. Importing this package registers every op."""
-from . import attention, conv, elementwise, nn, random, recurrent, reduce, shape  # noqa: F401
+from . import (arrays, attention, conv, elementwise, image, linalg, math, nn, random, recurrent, reduce, shape,
+               signal, statistics)  # noqa: F401
