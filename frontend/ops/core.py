@@ -131,7 +131,7 @@ def _leading_length(name, xs, length):
         sizes.add(int(length))
     if len(sizes) != 1 or None in sizes:
         _refuse(name, "the sequence to loop over has an unknown or inconsistent length "
-                f"({sorted(map(str, sizes))}), so it", "give tensors whose leading axis has a known size")
+                f"({sorted(builtins.map(str, sizes))}), so it", "give tensors whose leading axis has a known size")
     size = sizes.pop()
     if size > _MAX_UNROLL:
         raise ValueError(f"kerax.ops.{name}: {size} steps over symbolic tensors would be unrolled into the graph; "
