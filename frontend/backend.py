@@ -1,7 +1,7 @@
 """kerax.backend: Keras 3's `keras.backend` — the configured floatx / epsilon / data format,
 dtype helpers, name uids and session clearing. The backend is always JAX.
 
->>> kerax.backend.standardize_dtype("float")
+>>> kerax.backend.standardize_dtype(float)
 'float32'
 >>> kerax.backend.result_type("int32", "float16")
 'float16'
@@ -19,7 +19,8 @@ __all__ = ["backend", "clear_session", "epsilon", "floatx", "get_uid", "image_da
            "is_int_dtype", "is_keras_tensor", "result_type", "set_epsilon", "set_floatx", "set_image_data_format",
            "standardize_dtype"]
 
-_PYTHON_TYPES = {int: "int64", float: "float32", bool: "bool", str: "string"}
+# JAX computes in 32 bits: Python ints are int32 there, as Keras says on its JAX backend.
+_PYTHON_TYPES = {int: "int32", float: "float32", bool: "bool", str: "string"}
 
 
 def standardize_dtype(dtype) -> str:
@@ -27,18 +28,19 @@ def standardize_dtype(dtype) -> str:
     None means floatx."""
     if dtype is None:
         return floatx()
-    if dtype in ("float", "int", "uint", "complex"):
-        dtype = {"float": floatx(), "int": "int64", "uint": "uint32", "complex": "complex64"}[dtype]
-    elif dtype in _PYTHON_TYPES:
+    if dtype == "int":
+        return "int32"
+    if dtype in _PYTHON_TYPES:
         return _PYTHON_TYPES[dtype]
     if dtype == "string":
         return "string"
-    name = getattr(dtype, "name", None) or str(dtype)
+    name = getattr(dtype, "name", None) or getattr(dtype, "__name__", None) or str(dtype)
+    if name in ("float", "uint", "complex", "object"):  # NumPy would read these as 64-bit types
+        raise ValueError(f"Invalid dtype: {name}")
     try:
-        name = np.dtype(name).name if name != "bfloat16" else name
+        return np.dtype(name).name if name != "bfloat16" else name
     except TypeError:
-        raise ValueError(f"kerax.backend.standardize_dtype: invalid dtype {dtype!r}") from None
-    return name
+        raise ValueError(f"Invalid dtype: {dtype!r}") from None
 
 
 def is_float_dtype(dtype) -> bool:
