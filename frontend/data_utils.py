@@ -14,12 +14,12 @@ __all__ = ["to_categorical", "normalize", "pad_sequences", "pack_x_y_sample_weig
 
 
 def to_categorical(x, num_classes=None):
-    """Integer class labels -> one-hot float32 rows, an extra last axis of `num_classes`
-    (a trailing axis of size 1 is replaced).
+    """Integer class labels -> one-hot rows (float64, as Keras gives NumPy input), an extra
+    last axis of `num_classes` (a trailing axis of size 1 is replaced).
 
     >>> to_categorical([0, 2], 3)
     array([[1., 0., 0.],
-           [0., 0., 1.]], dtype=float32)
+           [0., 0., 1.]])
     """
     if hasattr(x, "shape") and not isinstance(x, np.ndarray) and not _concrete(x):
         from .ops import one_hot, squeeze
@@ -35,7 +35,7 @@ def to_categorical(x, num_classes=None):
         shape = shape[:-1]
     x = x.reshape(-1)
     num_classes = int(np.max(x)) + 1 if not num_classes else int(num_classes)
-    out = np.zeros((x.shape[0], num_classes), dtype="float32")
+    out = np.zeros((x.shape[0], num_classes))
     out[np.arange(x.shape[0]), x] = 1.0
     return out.reshape(shape + (num_classes,))
 
