@@ -2,6 +2,7 @@
 
     python -m kerax.tools.api_coverage            # the table, then the totals
     python -m kerax.tools.api_coverage --missing  # also the names still missing
+    python -m kerax.tools.api_coverage --total ops,utils  # one more total, over these modules
 
 A Keras module `keras.a.b` is compared with `kerax.a.b` (its public attributes, by name).
 Applications, quantizers and visualization are left out (pretrained weights and plotting helpers
@@ -67,14 +68,17 @@ def _percent(have: int, total: int) -> str:
     return f"{100.0 * have / total:5.1f}%" if total else "  -  "
 
 
-def report(rows, missing: bool = False) -> str:
+def report(rows, missing: bool = False, extra_total: tuple = ()) -> str:
     lines = [f"{'module':<36}{'keras':>7}{'kerax':>7}{'':>3}cover"]
     for path, total, have, lacking in rows:
         lines.append(f"{path:<36}{total:>7}{have:>7}   {_percent(have, total)}")
         if missing and lacking:
             lines.append("    missing: " + ", ".join(lacking))
-    for label, selected in (("total (all compared modules)", rows),
-                            ("total (issue 10 API surface)", [r for r in rows if r[0].split(".")[0] in API_SURFACE])):
+    totals = [("total (all compared modules)", rows),
+              ("total (issue 10 API surface)", [r for r in rows if r[0].split(".")[0] in API_SURFACE])]
+    if extra_total:
+        totals.append((f"total ({', '.join(extra_total)})", [r for r in rows if r[0].split(".")[0] in extra_total]))
+    for label, selected in totals:
         total, have = sum(r[1] for r in selected), sum(r[2] for r in selected)
         lines.append(f"{label:<36}{total:>7}{have:>7}   {_percent(have, total)}")
     return "\n".join(lines)
@@ -83,8 +87,10 @@ def report(rows, missing: bool = False) -> str:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="api_coverage", description=__doc__.splitlines()[0])
     parser.add_argument("--missing", action="store_true", help="list the missing names under each module")
+    parser.add_argument("--total", default="", help="comma-separated top-level modules to total as well")
     args = parser.parse_args(argv)
-    print(report(coverage(), missing=args.missing))
+    extra = tuple(m for m in args.total.split(",") if m)
+    print(report(coverage(), missing=args.missing, extra_total=extra))
 
 
 if __name__ == "__main__":
