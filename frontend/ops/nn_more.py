@@ -13,7 +13,8 @@ from .numpy_math import op
 __all__ = ["celu", "glu", "hard_tanh", "hard_shrink", "soft_shrink", "tanh_shrink", "threshold", "squareplus",
            "sparse_plus", "sparse_sigmoid", "log_sigmoid", "sparsemax", "polar", "normalize", "layer_normalization",
            "rms_normalization", "batch_normalization", "binary_crossentropy", "categorical_crossentropy",
-           "sparse_categorical_crossentropy", "multi_hot", "psnr", "depth_to_space", "space_to_depth"]
+           "sparse_categorical_crossentropy", "multi_hot", "psnr", "depth_to_space", "space_to_depth",
+           "adaptive_average_pool", "adaptive_max_pool", "unfold", "fold"]
 
 
 def celu(x, alpha=1.0): return op("celu", x, alpha=float(alpha))
@@ -232,3 +233,46 @@ def space_to_depth(x, block_size, data_format="channels_last"):
     _, c, h, w = x.shape
     x = knp.transpose(knp.reshape(x, (-1, c, h // b, b, w // b, b)), (0, 1, 3, 5, 2, 4))
     return knp.reshape(x, (-1, c * b * b, h // b, w // b))
+
+
+def _adaptive(name, inputs, output_size, data_format, mode):
+    rank = len(inputs.shape) - 2
+    if rank not in (1, 2, 3):
+        raise ValueError(f"kerax.ops.{name}: expected 1-D, 2-D or 3-D inputs (rank 3 to 5 with batch and channels), "
+                         f"received shape {tuple(inputs.shape)}")
+    sizes = (output_size,) * rank if isinstance(output_size, int) else tuple(int(s) for s in output_size)
+    if len(sizes) != rank:
+        raise ValueError(f"kerax.ops.{name}: `output_size` must be an int or {rank} ints, received {output_size!r}")
+    return op("adaptive_pool", inputs, output_size=sizes, mode=mode,
+              data_format=config.standardize_data_format(data_format))
+
+
+def adaptive_average_pool(inputs, output_size, data_format=None):
+    """Average over windows chosen so the spatial sizes become `output_size` (PyTorch's windows)."""
+    return _adaptive("adaptive_average_pool", inputs, output_size, data_format, "average")
+
+
+def adaptive_max_pool(inputs, output_size, data_format=None):
+    """Maximum over windows chosen so the spatial sizes become `output_size`."""
+    return _adaptive("adaptive_max_pool", inputs, output_size, data_format, "max")
+
+
+def _pair(value):
+    return (int(value), int(value)) if isinstance(value, int) else tuple(int(v) for v in value)
+
+
+def unfold(x, kernel_size, dilation=1, padding=0, stride=1):
+    """Sliding blocks of an (N, C, H, W) tensor as columns (N, C * kh * kw, blocks) (im2col)."""
+    if len(x.shape) != 4:
+        raise ValueError(f"kerax.ops.unfold: expected a 4-D (N, C, H, W) tensor, received shape {tuple(x.shape)}")
+    return op("unfold", x, kernel_size=_pair(kernel_size), dilation=_pair(dilation), padding=_pair(padding),
+              stride=_pair(stride))
+
+
+def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """Columns of sliding blocks (N, C * kh * kw, blocks) summed back into (N, C, H, W) (col2im)."""
+    if len(x.shape) != 3:
+        raise ValueError(f"kerax.ops.fold: expected a 3-D (N, C * kh * kw, blocks) tensor, received shape "
+                         f"{tuple(x.shape)}")
+    return op("fold", x, output_size=_pair(output_size), kernel_size=_pair(kernel_size), dilation=_pair(dilation),
+              padding=_pair(padding), stride=_pair(stride))

@@ -96,7 +96,12 @@ CASES = (
        ("depth_to_space", (rng.standard_normal((1, 2, 3, 8)).astype("float32"), 2), {}),
        ("space_to_depth", (rng.standard_normal((1, 4, 6, 2)).astype("float32"), 2), {}),
        ("depth_to_space", (rng.standard_normal((1, 8, 2, 3)).astype("float32"), 2), {"data_format": "channels_first"}),
-       ("space_to_depth", (rng.standard_normal((1, 2, 4, 6)).astype("float32"), 2), {"data_format": "channels_first"})]
+       ("space_to_depth", (rng.standard_normal((1, 2, 4, 6)).astype("float32"), 2), {"data_format": "channels_first"}),
+       ("adaptive_average_pool", (IMG, (4, 3)), {}), ("adaptive_max_pool", (IMG, 4), {}),
+       ("adaptive_average_pool", (SIG[:, None, :], 5), {"data_format": "channels_first"}),
+       ("adaptive_max_pool", (IMG[..., None], (2, 4, 3)), {}),
+       ("unfold", (IMG, 2), {"stride": (1, 2), "padding": 1}),
+       ("fold", (rng.standard_normal((2, 12, 9)).astype("float32"), (6, 6), 2), {"stride": 2, "dilation": 1})]
     + [("scatter", (np.array([[0, 1], [2, 2]]), np.array([5.0, 6.0], "float32"), (3, 3)), {}),
        ("scatter_update", (SQ, np.array([[0, 1], [2, 2]]), np.array([5.0, 6.0], "float32")), {}),
        ("scatter_update", (SQ, np.array([[0, 1], [0, 1]]), np.array([5.0, 6.0], "float32")), {"reduction": "add"}),
