@@ -14,3 +14,4 @@ from .numpy_math import copy  # noqa: F401
 from . import core, image, linalg, nn, numpy  # noqa: F401
 from .core import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
+from .rearrange import rearrange  # noqa: F401

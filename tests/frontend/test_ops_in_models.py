@@ -21,7 +21,7 @@ FUNCTIONS = [
     lambda x: ops.scan(lambda c, col: (c + col, c * col), ops.zeros_like(x[:, 0]), ops.transpose(x)[:4])[0],
     lambda x: ops.transpose(ops.map(lambda col: col * 2.0, ops.transpose(x)[:3])),
     lambda x: ops.cond(True, lambda: x * 2.0, lambda: x), lambda x: ops.switch(1, [ops.exp, ops.tanh], x),
-    lambda x: ops.norm(x, axis=1), lambda x: ops.digitize(x, [-0.5, 0.5]), lambda x: ops.celu(x),
+    lambda x: ops.rearrange(x, "b (c k) -> b k c", k=2)[..., 0], lambda x: ops.norm(x, axis=1), lambda x: ops.digitize(x, [-0.5, 0.5]), lambda x: ops.celu(x),
 ]
 
 
