@@ -8,6 +8,8 @@ Each function records one IR op (ir/ops/image.py) or composes existing ones.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import config
@@ -15,7 +17,8 @@ from . import numpy as knp
 from .numpy_math import op
 
 __all__ = ["rgb_to_grayscale", "rgb_to_hsv", "hsv_to_rgb", "resize", "affine_transform", "map_coordinates",
-           "gaussian_blur", "sobel_edges", "scale_and_translate", "extract_patches", "pad_images", "crop_images"]
+           "gaussian_blur", "sobel_edges", "scale_and_translate", "extract_patches", "extract_patches_3d", "ssim",
+           "pad_images", "crop_images"]
 
 _INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic", "area")
 _FILL_MODES = ("constant", "nearest", "wrap", "mirror", "reflect")
@@ -152,23 +155,75 @@ def scale_and_translate(images, output_shape, scale, translation, spatial_dims, 
               spatial_dims=tuple(int(d) for d in spatial_dims), method=method, antialias=bool(antialias))
 
 
-def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid", data_format=None):
-    """Patches of `size` (ph, pw) as channels: (..., rows, cols, ph * pw * channels)."""
+def _patches(name, images, size, rank, strides, dilation_rate, padding, data_format):
+    """Patches as channels: a convolution with an identity kernel, as Keras computes them."""
     from .nn import conv
 
-    if not isinstance(size, int) and len(size) == 3:
-        raise ValueError("kerax.ops.image.extract_patches: 3-D patches (a size of 3 values) are not supported yet; "
-                         f"received size={size!r}")
-    data_format = _images("extract_patches", images, data_format)
-    patch_h, patch_w = (size, size) if isinstance(size, int) else (int(size[0]), int(size[1]))
-    channels = images.shape[-1] if data_format == "channels_last" else images.shape[-3]
-    out_dim = patch_h * patch_w * channels
-    kernel = np.eye(out_dim, dtype=str(images.dtype)).reshape(patch_h, patch_w, channels, out_dim)
-    batched = len(images.shape) == 4
+    sizes = (size,) * rank if isinstance(size, int) else tuple(int(v) for v in size)
+    if len(sizes) != rank:
+        raise TypeError(f"kerax.ops.image.{name}: argument `size` must be an int or {rank} ints, received {size!r}")
+    data_format = config.standardize_data_format(data_format)
+    if len(images.shape) not in (rank + 1, rank + 2):
+        raise ValueError(f"kerax.ops.image.{name}: expected rank {rank + 1} (one) or {rank + 2} (a batch), received "
+                         f"shape {tuple(images.shape)}")
+    channels = images.shape[-1] if data_format == "channels_last" else images.shape[-rank - 1]
+    out_dim = math.prod(sizes) * channels
+    kernel = np.eye(out_dim, dtype=str(images.dtype)).reshape(*sizes, channels, out_dim)
+    batched = len(images.shape) == rank + 2
     images = images if batched else knp.expand_dims(images, 0)
-    patches = conv(images, kernel, strides=strides or (patch_h, patch_w), padding=padding, data_format=data_format,
+    patches = conv(images, kernel, strides=strides or sizes, padding=padding, data_format=data_format,
                    dilation_rate=dilation_rate)
     return patches if batched else knp.squeeze(patches, 0)
+
+
+def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid", data_format=None):
+    """Patches of `size` (ph, pw) as channels: (..., rows, cols, ph * pw * channels); a size of
+    three values extracts 3-D patches of volumes."""
+    if not isinstance(size, int) and len(size) == 3:
+        return extract_patches_3d(images, size, strides, dilation_rate, padding, data_format)
+    return _patches("extract_patches", images, size, 2, strides, dilation_rate, padding, data_format)
+
+
+def extract_patches_3d(volumes, size, strides=None, dilation_rate=1, padding="valid", data_format=None):
+    """3-D patches of (batch,) depth, height, width, channels volumes, as channels."""
+    return _patches("extract_patches_3d", volumes, size, 3, strides, dilation_rate, padding, data_format)
+
+
+def ssim(image1, image2, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03, data_format=None):
+    """Structural similarity of two images (or batches), averaged over space and channels."""
+    from .nn import conv
+
+    data_format = config.standardize_data_format(data_format)
+    for name, image in (("image1", image1), ("image2", image2)):
+        if len(image.shape) not in (3, 4):
+            raise ValueError(f"kerax.ops.image.ssim: `{name}` must have rank 3 (one image) or 4 (a batch), "
+                             f"received shape {tuple(image.shape)}")
+    original = str(image1.dtype)
+    compute = original if "float" in original else config.floatx()
+    x1, x2 = knp.cast(image1, compute), knp.cast(image2, compute)
+    unbatched = len(x1.shape) == 3
+    if unbatched:
+        x1, x2 = knp.expand_dims(x1, 0), knp.expand_dims(x2, 0)
+    if data_format == "channels_first":
+        x1, x2 = knp.moveaxis(x1, 1, -1), knp.moveaxis(x2, 1, -1)
+    _, height, width, channels = x1.shape
+    g = np.exp(-((np.arange(filter_size) - (filter_size - 1) / 2.0) ** 2) / (2.0 * filter_sigma ** 2))
+    g = (g / g.sum()).astype(compute)
+    kernel = np.outer(g, g).reshape(filter_size, filter_size, 1, 1)
+
+    def blur(x):  # each channel on its own: channels moved into the batch
+        return conv(x, kernel, padding="valid", data_format="channels_last")
+
+    x1 = knp.reshape(knp.transpose(x1, (0, 3, 1, 2)), (-1, height, width, 1))
+    x2 = knp.reshape(knp.transpose(x2, (0, 3, 1, 2)), (-1, height, width, 1))
+    c1, c2 = (k1 * max_val) ** 2, (k2 * max_val) ** 2
+    mu1, mu2 = blur(x1), blur(x2)
+    sigma1 = blur(x1 * x1) - mu1 * mu1
+    sigma2 = blur(x2 * x2) - mu2 * mu2
+    sigma12 = blur(x1 * x2) - mu1 * mu2
+    ssim_map = (2.0 * mu1 * mu2 + c1) * (2.0 * sigma12 + c2) / ((mu1 * mu1 + mu2 * mu2 + c1) * (sigma1 + sigma2 + c2))
+    per_image = knp.mean(knp.reshape(knp.mean(ssim_map, axis=(1, 2, 3)), (-1, channels)), axis=-1)
+    return knp.cast(knp.squeeze(per_image, 0) if unbatched else per_image, original)
 
 
 def _sides(name, before, after, target, length, what):

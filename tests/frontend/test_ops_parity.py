@@ -130,7 +130,9 @@ IMAGE_CASES = [
     ("gaussian_blur", (IMG,), {"kernel_size": (3, 5), "sigma": (1.0, 2.0), "data_format": "channels_last"}), ("sobel_edges", (IMG,), {}),
     ("scale_and_translate", (IMG, (2, 9, 9, 3), np.array([1.5, 1.5], "float32"), np.array([0.0, 0.5], "float32"),
                              (1, 2), "linear"), {}),
-    ("extract_patches", (IMG, 2), {}), ("extract_patches", (IMG, (3, 2)), {"strides": (1, 2), "padding": "same"}),
+    ("extract_patches", (IMG, 2), {}), ("extract_patches", (IMG[..., None], (2, 3, 1)), {"strides": (1, 2, 1)}),
+    ("extract_patches_3d", (IMG[0, ..., None], 2), {}), ("ssim", (IMG, IMG[::-1]), {"filter_size": 3}),
+    ("ssim", (IMG[0], IMG[1] * 0.5), {"max_val": 2.0, "filter_size": 5, "filter_sigma": 1.0}), ("extract_patches", (IMG, (3, 2)), {"strides": (1, 2), "padding": "same"}),
     ("pad_images", (IMG, 1, 2), {"target_height": 9, "target_width": 10}),
     ("crop_images", (IMG,), {"top_cropping": 1, "left_cropping": 2, "target_height": 3, "target_width": 3}),
 ]
