@@ -100,13 +100,7 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwarg
         out = x * knp.rsqrt(knp.var(x, axis=axes, keepdims=True) + epsilon)
         return knp.cast(out if gamma is None else out * gamma, original)
     mean, variance = moments(x, axes, keepdims=True)
-    inv = knp.rsqrt(variance + epsilon)
-    if gamma is not None:
-        inv = inv * gamma
-    res = -mean * inv
-    if beta is not None:
-        res = res + beta
-    return knp.cast(x * inv + res, original)
+    return knp.cast(_normalized(x, mean, variance, gamma, beta, epsilon), original)
 
 
 def rms_normalization(x, scale=None, axis=-1, epsilon=None):
@@ -125,14 +119,15 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
     """(x - mean) / sqrt(variance + epsilon) * scale + offset, the statistics given along `axis`."""
     shape = [1] * len(x.shape)
     shape[axis] = mean.shape[0]
-    mean, variance = knp.reshape(mean, shape), knp.reshape(variance, shape)
-    inv = knp.rsqrt(variance + epsilon)
-    if scale is not None:
-        inv = inv * knp.reshape(scale, shape)
-    res = -mean * inv
-    if offset is not None:
-        res = res + knp.reshape(offset, shape)
-    return x * inv + res
+    scale, offset = (None if v is None else knp.reshape(v, shape) for v in (scale, offset))
+    return _normalized(x, knp.reshape(mean, shape), knp.reshape(variance, shape), scale, offset, epsilon)
+
+
+def _normalized(x, mean, variance, gamma, beta, epsilon):
+    """The arithmetic the normalization layers share (x * inv + (beta - mean * inv))."""
+    from ..layers.normalization import normalize as arithmetic
+
+    return arithmetic(x, mean, variance, gamma, beta, epsilon)
 
 
 def _same_shape(name, target, output):

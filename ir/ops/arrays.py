@@ -97,34 +97,22 @@ def _tensordot(x1, x2, *, axes):
     return jnp.tensordot(x1, x2, axes=axes)
 
 
-@register("outer", CONTRACTION, "outer product of flattened x1 and x2")
-def _outer(x1, x2):
-    return jnp.outer(x1, x2)
+# name: (lowering, one-line meaning)
+PRODUCTS = {
+    "outer": (jnp.outer, "outer product of flattened x1 and x2"),
+    "inner": (jnp.inner, "sum of products over the last axes of x1 and x2"),
+    "vdot": (jnp.vdot, "dot product of flattened x1 and x2 (conjugating x1)"),
+    "kron": (jnp.kron, "Kronecker product"),
+    "corrcoef": (jnp.corrcoef, "Pearson correlation coefficients of the rows of x"),
+}
 
-
-@register("inner", CONTRACTION, "sum of products over the last axes of x1 and x2")
-def _inner(x1, x2):
-    return jnp.inner(x1, x2)
-
-
-@register("vdot", CONTRACTION, "dot product of flattened x1 and x2 (conjugating x1)")
-def _vdot(x1, x2):
-    return jnp.vdot(x1, x2)
-
-
-@register("kron", CONTRACTION, "Kronecker product")
-def _kron(x1, x2):
-    return jnp.kron(x1, x2)
+for _name, (_fn, _doc) in PRODUCTS.items():
+    register(_name, CONTRACTION, _doc)(_fn)
 
 
 @register("correlate", CONTRACTION, "cross-correlation of two 1-D sequences")
 def _correlate(x1, x2, *, mode):
     return jnp.correlate(x1, x2, mode=mode)
-
-
-@register("corrcoef", CONTRACTION, "Pearson correlation coefficients of the rows of x")
-def _corrcoef(x):
-    return jnp.corrcoef(x)
 
 
 @register("slice", SHAPE, "a block of x starting at start_indices, of the given shape")

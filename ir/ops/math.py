@@ -48,6 +48,8 @@ UNARY = {
     "sparse_plus": (jax.nn.sparse_plus, "0 below -1, (x + 1)**2 / 4 on [-1, 1], x above"),
     "sparse_sigmoid": (jax.nn.sparse_sigmoid, "0 below -1, (x + 1) / 2 on [-1, 1], 1 above"),
     "tanh_shrink": (lambda x: x - jnp.tanh(x), "x - tanh(x)"),
+    "celu": (jax.nn.celu, "max(x, 0) + min(0, alpha * (e**(x / alpha) - 1)); attr alpha"),
+    "squareplus": (jax.nn.squareplus, "(x + sqrt(x**2 + b)) / 2; attr b"),
 }
 
 BINARY = {
@@ -76,16 +78,6 @@ BINARY = {
 
 for _name, (_fn, _doc) in {**UNARY, **BINARY}.items():
     register(_name, ELEMENTWISE, _doc)(_fn)
-
-
-@register("celu", ELEMENTWISE, "max(x, 0) + min(0, alpha * (e**(x / alpha) - 1))")
-def _celu(x, *, alpha):
-    return jax.nn.celu(x, alpha=alpha)
-
-
-@register("squareplus", ELEMENTWISE, "(x + sqrt(x**2 + b)) / 2")
-def _squareplus(x, *, b):
-    return jax.nn.squareplus(x, b=b)
 
 
 @register("hard_shrink", ELEMENTWISE, "x where |x| > threshold, else 0")

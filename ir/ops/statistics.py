@@ -5,6 +5,7 @@
 import jax.numpy as jnp
 
 from ..registry import REDUCE, register
+from .reduce import reduction
 
 # name: (lowering taking axis and keepdims, one-line meaning)
 REDUCTIONS = {
@@ -21,22 +22,16 @@ REDUCTIONS = {
 }
 
 
-def _reduction(fn):
-    return lambda x, *, axis, keepdims: fn(x, axis=axis, keepdims=keepdims)
+# Index reductions give int32, as JAX computes in 32 bits.
+INDEX_REDUCTIONS = {
+    "nanargmax": (lambda x, axis, keepdims: jnp.nanargmax(x, axis=axis, keepdims=keepdims).astype("int32"),
+                  "index of the largest non-NaN element along axis"),
+    "nanargmin": (lambda x, axis, keepdims: jnp.nanargmin(x, axis=axis, keepdims=keepdims).astype("int32"),
+                  "index of the smallest non-NaN element along axis"),
+}
 
-
-for _name, (_fn, _doc) in REDUCTIONS.items():
-    register(_name, REDUCE, _doc)(_reduction(_fn))
-
-
-@register("nanargmax", REDUCE, "index of the largest non-NaN element along axis")
-def _nanargmax(x, *, axis, keepdims):
-    return jnp.nanargmax(x, axis=axis, keepdims=keepdims).astype("int32")
-
-
-@register("nanargmin", REDUCE, "index of the smallest non-NaN element along axis")
-def _nanargmin(x, *, axis, keepdims):
-    return jnp.nanargmin(x, axis=axis, keepdims=keepdims).astype("int32")
+for _name, (_fn, _doc) in {**REDUCTIONS, **INDEX_REDUCTIONS}.items():
+    register(_name, REDUCE, _doc)(reduction(_fn))
 
 
 @register("quantile", REDUCE, "the q-th quantiles over axis (q in [0, 1]); nan=True ignores NaN")
