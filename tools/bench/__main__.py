@@ -36,6 +36,10 @@ def format_result(name: str, result: dict) -> str:
         from .compile_time import format_table
 
         return "\n".join(lines + [format_table(result)])
+    if "rows" in result:
+        from .predict import format_rows
+
+        return "\n".join(lines + [format_rows(result)])
     pairs = result.pop("pairs", None)
     if pairs is None:  # one kerax figure against each peer
         kerax = result["kerax"]
