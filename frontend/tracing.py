@@ -152,7 +152,7 @@ class Trace:
         if isinstance(x, Variable):
             return self.read(x)
         array = np.asarray(x, dtype=dtype)
-        array = array.astype(_narrow(array.dtype), copy=False)
+        array = array.astype(narrow(array.dtype), copy=False)
         value = array.tolist() if array.ndim else array.item()
         return self.builder.emit("constant", [], {"value": _as_tuple(value), "dtype": array.dtype.name},
                                  self.provenance())[0]
@@ -166,7 +166,7 @@ def _as_tuple(value):
     return tuple(_as_tuple(v) for v in value) if isinstance(value, list) else value
 
 
-def _narrow(dtype) -> str:
+def narrow(dtype) -> str:
     """64-bit host numbers become the 32-bit types JAX computes in."""
     return {"float64": config.floatx(), "int64": "int32", "uint64": "uint32"}.get(np.dtype(dtype).name, np.dtype(dtype).name)
 
@@ -220,7 +220,7 @@ def apply_op(op: str, *operands, **attrs):
         return outs[0] if len(outs) == 1 else tuple(outs)
     rule = registry.get(op).lower
     arrays = [o.value if isinstance(o, Variable) else o for o in operands]
-    arrays = [jnp.asarray(a, _narrow(a.dtype)) if isinstance(a, np.ndarray) else a for a in arrays]
+    arrays = [jnp.asarray(a, narrow(a.dtype)) if isinstance(a, np.ndarray) else a for a in arrays]
     return rule(*arrays, **attrs)
 
 
@@ -231,5 +231,5 @@ def concrete(x):
     if isinstance(x, Variable):
         return x.value
     if isinstance(x, np.ndarray):
-        return jnp.asarray(x, _narrow(x.dtype))
+        return jnp.asarray(x, narrow(x.dtype))
     return x if isinstance(x, jax.Array) else jnp.asarray(x)
