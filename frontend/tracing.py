@@ -85,6 +85,7 @@ class Trace:
         self.layers = []     # stack of layer names, for provenance
         self.training_stack = []  # explicit `training=` of enclosing layer calls (None: inherit)
         self.names = {}      # Variable -> its (unique) graph input name
+        self.taken = set()   # the values of `names`, for a constant-time uniqueness check
         self.sources = []    # user source lines of the functional-API calls being replayed
         self.salt = 0
 
@@ -103,10 +104,11 @@ class Trace:
         if variable in self.current:
             return self.current[variable]
         name, n = variable.path, 1
-        while name in self.names.values():  # two variables with one path (user-named layers): keep both
+        while name in self.taken:  # two variables with one path (user-named layers): keep both
             n += 1
             name = f"{variable.path}#{n}"
         self.names[variable] = name
+        self.taken.add(name)
         value = self.builder.add_input(
             TensorType(tuple(variable.shape), variable.dtype), variable.kind, name,
             trainable=variable.trainable and variable.kind == "param", initializer=variable.initializer_name)

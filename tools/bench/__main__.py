@@ -32,6 +32,8 @@ def main(argv=None) -> int:
 
 def format_result(name: str, result: dict) -> str:
     lines = [f"== {name}: {result.pop('what')}"]
+    if "lines" in result:  # a measurement other than steps/s brings its own table
+        return "\n".join(lines + result["lines"])
     kerax = result["kerax"]
     for key, value in result.items():
         lines.append(f"  {key:<22} {value:>10,.0f} steps/s   kerax / this = {kerax / value:5.2f}x")
