@@ -48,15 +48,14 @@ def predict_sizes(repeats=1, keras_peer=True):
         for lib in ([kerax] + ([keras] if keras is not None else [])):
             rows[f"{lib.__name__}_spe{k}"] = _predict_run(lib, k)
     return {"what": "predict() of an MLP 32-64-10 on 1,000 samples, then over 30 batch sizes; programs compiled "
-                    "and seconds", "rows": rows}
+                    "and seconds", "lines": format_rows(rows)}
 
 
-def format_rows(result: dict) -> str:
-    rows = result["rows"]
+def format_rows(rows: dict) -> list:
     lines = [f"  {name:<12} first predict: {first} programs   30 sizes: {later} programs, {seconds:6.2f} s"
              for name, (first, later, seconds) in rows.items()]
     for k in (1, 8):
         mine, peer = rows.get(f"kerax_spe{k}"), rows.get(f"keras_spe{k}")
         if mine and peer:
             lines.append(f"  spe {k}: kerax / keras programs {mine[1]}/{peer[1]}, time {mine[2] / peer[2]:4.2f}x")
-    return "\n".join(lines)
+    return lines
