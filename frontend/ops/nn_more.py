@@ -14,7 +14,7 @@ __all__ = ["celu", "glu", "hard_tanh", "hard_shrink", "soft_shrink", "tanh_shrin
            "sparse_plus", "sparse_sigmoid", "log_sigmoid", "sparsemax", "polar", "normalize", "layer_normalization",
            "rms_normalization", "batch_normalization", "binary_crossentropy", "categorical_crossentropy",
            "sparse_categorical_crossentropy", "multi_hot", "psnr", "depth_to_space", "space_to_depth",
-           "adaptive_average_pool", "adaptive_max_pool", "unfold", "fold"]
+           "adaptive_average_pool", "adaptive_max_pool", "unfold", "fold", "ctc_loss", "ctc_decode"]
 
 
 def celu(x, alpha=1.0): return op("celu", x, alpha=float(alpha))
@@ -271,3 +271,28 @@ def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
                          f"{tuple(x.shape)}")
     return op("fold", x, output_size=_pair(output_size), kernel_size=_pair(kernel_size), dilation=_pair(dilation),
               padding=_pair(padding), stride=_pair(stride))
+
+
+def ctc_loss(target, output, target_length, output_length, mask_index=0):
+    """Per-sequence CTC loss of logits `output` (batch, time, classes) for integer `target`
+    (batch, max label length) padded beyond `target_length`; `mask_index` is the blank class."""
+    target, output = knp.convert_to_tensor(target), knp.convert_to_tensor(output)
+    if len(output.shape) != 3 or len(target.shape) != 2:
+        raise ValueError("kerax.ops.ctc_loss: expected `output` (batch, time, classes) and `target` (batch, labels), "
+                         f"received shapes {tuple(output.shape)} and {tuple(target.shape)}")
+    return op("ctc_loss", knp.cast(target, "int32"), output, knp.cast(knp.convert_to_tensor(target_length), "int32"),
+              knp.cast(knp.convert_to_tensor(output_length), "int32"), mask_index=int(mask_index))
+
+
+def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_paths=1, merge_repeated=True,
+               mask_index=0):
+    """(decoded (1, batch, time) class ids padded with -1, negative summed scores (batch, 1)).
+    kerax decodes greedily; strategy='beam_search' is not implemented yet."""
+    if strategy == "beam_search":
+        raise NotImplementedError("kerax.ops.ctc_decode: strategy='beam_search' is not supported yet; use "
+                                  "strategy='greedy'")
+    if strategy != "greedy":
+        raise ValueError(f"kerax.ops.ctc_decode: `strategy` must be 'greedy' or 'beam_search', received {strategy!r}")
+    inputs = knp.convert_to_tensor(inputs)
+    return op("ctc_greedy_decode", inputs, knp.cast(knp.convert_to_tensor(sequence_lengths), "int32"),
+              merge_repeated=bool(merge_repeated), mask_index=int(mask_index))

@@ -101,6 +101,11 @@ CASES = (
        ("adaptive_average_pool", (SIG[:, None, :], 5), {"data_format": "channels_first"}),
        ("adaptive_max_pool", (IMG[..., None], (2, 4, 3)), {}),
        ("unfold", (IMG, 2), {"stride": (1, 2), "padding": 1}),
+       ("ctc_loss", (np.array([[1, 2, 2], [3, 1, 0]]), rng.standard_normal((2, 6, 5)).astype("float32"),
+                     np.array([3, 2]), np.array([6, 5])), {}),
+       ("ctc_decode", (rng.standard_normal((2, 6, 5)).astype("float32"), np.array([6, 4])), {}),
+       ("ctc_decode", (rng.standard_normal((2, 6, 5)).astype("float32"), np.array([5, 6])),
+        {"merge_repeated": False, "mask_index": 4}),
        ("rearrange", (IMG, "b h w c -> b c h w"), {}), ("rearrange", (IMG, "b h w c -> h (b w) c"), {}),
        ("rearrange", (IMG, "b (h1 h) (w w1) c -> (b h1) h (w c w1)"), {"h1": 2, "w1": 3}),
        ("fold", (rng.standard_normal((2, 12, 9)).astype("float32"), (6, 6), 2), {"stride": 2, "dilation": 1})]
