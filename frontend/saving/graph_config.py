@@ -2,8 +2,9 @@
 (the calls that made the graph, tensors as `__keras_tensor__` with their keras history) and
 the model's `input_layers`/`output_layers`; and back, by calling the layers again in order.
 
-A functional model nested in another counts, as in Keras, one node of its own before the
-calls made on it, so its node indices are shifted by one in the file.
+A functional model nested in another counts, in Keras, one node of its own before the calls
+made on it: the model's `input_layers`/`output_layers` shift its node indices by one, while
+the calls' arguments count only the outer model's calls (Keras's serialize_node).
 """
 from __future__ import annotations
 
@@ -27,8 +28,7 @@ def functional_config(model) -> dict:
     own = {id(node) for node in model._nodes}
 
     def index_in_model(layer, node_index: int) -> int:
-        kept = sum(1 for n in layer._inbound_nodes[:node_index] if id(n) in own)
-        return kept + _node_offset(layer)
+        return sum(1 for n in layer._inbound_nodes[:node_index] if id(n) in own)
 
     def tensor_config(t: KerasTensor):
         layer, node_index, tensor_index = t._keras_history
@@ -38,7 +38,7 @@ def functional_config(model) -> dict:
 
     def history(t: KerasTensor) -> list:
         layer, node_index, tensor_index = t._keras_history
-        return [layer.name, index_in_model(layer, node_index), tensor_index]
+        return [layer.name, index_in_model(layer, node_index) + _node_offset(layer), tensor_index]
 
     def with_tensors(value, convert):
         return jax.tree.map(convert, value, is_leaf=lambda x: isinstance(x, KerasTensor))
@@ -131,7 +131,7 @@ def functional_from_config(cls, config: dict, where: str = ""):
                           expected="a connected graph", found=f"{type(e).__name__}: {e}") from None
 
 
-def _history_tensor(ref, created: dict, where: str, missing_ok: bool = False):
+def _history_tensor(ref, created: dict, where: str, missing_ok: bool = False, shifted: bool = True):
     name, node_index, tensor_index = ref
     layer = created.get(name)
     if layer is None:
@@ -139,13 +139,13 @@ def _history_tensor(ref, created: dict, where: str, missing_ok: bool = False):
                           found=repr(name))
     if not isinstance(node_index, int) or not isinstance(tensor_index, int):
         raise SavingError("Bad keras_history", path=where, expected="integer node and tensor indices", found=ref)
-    node_index -= _node_offset(layer)
+    offset = _node_offset(layer) if shifted else 0
+    node_index -= offset
     if not 0 <= node_index < len(layer._inbound_nodes):
         if missing_ok and node_index >= 0:
             return None
         raise SavingError("A tensor refers to a layer call that does not exist", path=f"{where}/{name}",
-                          expected=f"node index < {len(layer._inbound_nodes) + _node_offset(layer)}",
-                          found=node_index + _node_offset(layer))
+                          expected=f"node index < {len(layer._inbound_nodes) + offset}", found=node_index + offset)
     outputs = layer._inbound_nodes[node_index].output_tensors
     if not 0 <= tensor_index < len(outputs):
         raise SavingError("A tensor index is out of range", path=f"{where}/{name}",
@@ -171,7 +171,7 @@ def _node_call(node, created: dict, where: str):
             if not isinstance(ref, list) or len(ref) != 3:
                 raise SavingError("Bad keras_history", path=where, expected="[layer_name, node, index]",
                                   found=repr(ref)[:80])
-            t = _history_tensor(ref, created, where, missing_ok=True)
+            t = _history_tensor(ref, created, where, missing_ok=True, shifted=False)
             if t is None:
                 missing.append(ref)
             return t

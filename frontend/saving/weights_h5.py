@@ -168,6 +168,8 @@ def read_weights(model, source, file, skip_mismatch: bool = False, include_optim
         variables = own_variables(obj)
         if not variables:
             continue
+        if path == "optimizer" and _saved_count(source, "optimizer/vars") == 0:
+            continue  # saved before its first step: the optimizer had no state yet
         try:
             arrays = _read_group(source, _group_name(path), variables, file)
         except SavingError as e:
@@ -179,6 +181,11 @@ def read_weights(model, source, file, skip_mismatch: bool = False, include_optim
     for variables, arrays in planned:  # assign only once the whole file has been read and checked
         for v, a in zip(variables, arrays):
             v.assign(a)
+
+
+def _saved_count(source, group_path: str) -> int | None:
+    group = source.get(group_path)
+    return len(group) if isinstance(group, h5py.Group) else None
 
 
 def _read_group(source, group_path: str, variables: list, file) -> list:
