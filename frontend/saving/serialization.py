@@ -285,6 +285,12 @@ def instantiate(cls, config: dict, where: str):
 
     if isinstance(cls, type) and issubclass(cls, Layer) and not issubclass(cls, Model):
         config = layer_config_for_kerax(cls, config, where)
+    from ..layers.preprocessing import Lambda
+
+    if isinstance(cls, type) and issubclass(cls, Lambda):  # its functions are configs of their own
+        for key in ("function", "output_shape", "mask"):
+            if isinstance(config.get(key), dict):
+                config[key] = _deserialize(config[key], f"{where}/{key}")
     try:
         params = inspect.signature(cls.from_config).parameters
         if "custom_objects" in params:
