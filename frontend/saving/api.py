@@ -6,7 +6,7 @@ import io
 import json
 import os
 
-from .errors import SavingError
+from .errors import SavingError, reading
 from .serialization import deserialize_keras_object, serialize_keras_object
 
 
@@ -84,7 +84,7 @@ def load_weights(model, filepath, skip_mismatch: bool = False, **kwargs) -> None
         except (OSError, ValueError) as e:
             raise SavingError("The weights are not a readable H5 file", file=filepath, path=WEIGHTS,
                               expected="an HDF5 file", found=f"{type(e).__name__}: {e}") from None
-        with h5:
+        with h5, reading(filepath, WEIGHTS):
             read_weights(model, h5, f"{filepath}:{WEIGHTS}", skip_mismatch)
         return
     if filepath.endswith(".weights.h5"):

@@ -14,7 +14,7 @@ import jax
 
 from ..keras_tensor import KerasTensor
 from .errors import SavingError
-from .serialization import _deserialize, serialize_keras_object
+from .serialization import _deserialize, current_path, serialize_keras_object
 
 
 def _node_offset(layer) -> int:
@@ -61,9 +61,10 @@ def functional_config(model) -> dict:
             "output_layers": with_tensors(model._outputs_struct, history)}
 
 
-def functional_from_config(cls, config: dict, where: str = ""):
+def functional_from_config(cls, config: dict, where: str | None = None):
     """A functional model from Keras 3's config: layers made first, then their calls replayed,
     each once the tensors it takes exist (a layer shared at several depths waits its turn)."""
+    where = current_path() if where is None else where
     for key in ("layers", "input_layers", "output_layers"):
         if key not in config:
             raise SavingError("A functional model's config is incomplete", path=where or config.get("name"),
@@ -214,7 +215,8 @@ def sequential_config(model) -> dict:
     return config
 
 
-def sequential_from_config(cls, config: dict, where: str = ""):
+def sequential_from_config(cls, config: dict, where: str | None = None):
+    where = current_path() if where is None else where
     layers = config.get("layers")
     if not isinstance(layers, list):
         raise SavingError("A Sequential model's config has no list of layers", path=where or config.get("name"),

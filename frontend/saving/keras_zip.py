@@ -11,7 +11,7 @@ import zipfile
 import h5py
 
 from ...runtime.atomic import atomic_write
-from .errors import SavingError
+from .errors import SavingError, reading
 from .weights_h5 import _require_built, read_weights, write_weights
 
 CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
@@ -108,26 +108,22 @@ def load_keras(filepath, custom_objects=None, compile=True, safe_mode=True):
         weights = _member(zf, WEIGHTS, filepath)
     config = dict(config)
     compile_config = config.pop("compile_config", None)
-    try:
-        model = deserialize_keras_object(config, custom_objects=custom_objects, safe_mode=safe_mode)
-    except SavingError as e:
-        if e.file is None:
-            raise SavingError(str(e), file=filepath) from None
-        raise
     from ..layers.layer import Layer
 
-    if not isinstance(model, Layer):
-        raise SavingError("config.json does not describe a model", file=filepath, path=CONFIG,
-                          expected="a Model", found=type(model).__name__)
-    if not model.built and isinstance(config.get("build_config"), dict):
-        model.build_from_config(config["build_config"])
-    if compile and compile_config and hasattr(model, "compile_from_config"):
-        model.compile_from_config(compile_config)
+    with reading(filepath, CONFIG):
+        model = deserialize_keras_object(config, custom_objects=custom_objects, safe_mode=safe_mode)
+        if not isinstance(model, Layer) or not hasattr(model, "compile"):
+            raise SavingError("config.json does not describe a model", path=CONFIG, expected="a Model",
+                              found=type(model).__name__)
+        if not model.built and isinstance(config.get("build_config"), dict):
+            model.build_from_config(config["build_config"])
+        if compile and compile_config:
+            model.compile_from_config(compile_config)
     try:
         h5 = h5py.File(io.BytesIO(weights), "r")
     except (OSError, ValueError) as e:
         raise SavingError("The weights are not a readable H5 file", file=filepath, path=WEIGHTS,
                           expected="an HDF5 file", found=f"{type(e).__name__}: {e}") from None
-    with h5:
+    with h5, reading(filepath, WEIGHTS):
         read_weights(model, h5, f"{filepath}:{WEIGHTS}")
     return model

@@ -209,6 +209,8 @@ def _deserialize(config, where: str):
         return _function(inner, config.get("registered_name"), where)
     if name == "__type__":
         return _class(_field(inner, "value", where), None, None, where)
+    if not where and isinstance(inner, dict) and isinstance(inner.get("name"), str):
+        where = inner["name"]
     cls = _class(name, config.get("module"), config.get("registered_name"), where)
     if not isinstance(inner, dict):
         raise SavingError(f"The config of {name} is not a dict", path=where, expected="a dict", found=type(inner).__name__)
@@ -291,6 +293,7 @@ def instantiate(cls, config: dict, where: str):
         for key in ("function", "output_shape", "mask"):
             if isinstance(config.get(key), dict):
                 config[key] = _deserialize(config[key], f"{where}/{key}")
+    _PATH.append(where)
     try:
         params = inspect.signature(cls.from_config).parameters
         if "custom_objects" in params:
@@ -301,6 +304,15 @@ def instantiate(cls, config: dict, where: str):
     except (TypeError, ValueError, KeyError, IndexError, NotImplementedError, AttributeError) as e:
         raise SavingError(f"Cannot rebuild {cls.__name__} from its config", path=where,
                           expected=f"arguments {cls.__name__} accepts", found=f"{type(e).__name__}: {e}") from None
+    finally:
+        _PATH.pop()
+
+
+_PATH: list[str] = []  # the layer path being rebuilt, for errors raised deeper down
+
+
+def current_path() -> str:
+    return _PATH[-1] if _PATH else ""
 
 
 def layer_config_for_kerax(cls, config: dict, where: str) -> dict:

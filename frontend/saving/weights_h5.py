@@ -16,7 +16,7 @@ import numpy as np
 
 from ...runtime.atomic import atomic_path
 from .. import naming
-from .errors import SavingError
+from .errors import SavingError, reading
 
 _SKIP = {}  # type -> attribute names of the bare base class, never walked
 
@@ -254,5 +254,5 @@ def load_weights(model, filepath, skip_mismatch: bool = False) -> None:
 
     filepath = os.fspath(filepath)
     _require_built(model, "load")
-    with open_h5(filepath, filepath) as f:
+    with open_h5(filepath, filepath) as f, reading(filepath):
         read_weights(model, f, filepath, skip_mismatch)
