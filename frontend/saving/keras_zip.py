@@ -11,6 +11,7 @@ import zipfile
 import h5py
 
 from ...runtime.atomic import atomic_write
+from ..initializers import placeholders
 from .errors import SavingError, reading
 from .weights_h5 import _require_built, read_weights, write_weights
 
@@ -110,7 +111,7 @@ def load_keras(filepath, custom_objects=None, compile=True, safe_mode=True):
     compile_config = config.pop("compile_config", None)
     from ..layers.layer import Layer
 
-    with reading(filepath, CONFIG):
+    with reading(filepath, CONFIG), placeholders():
         model = deserialize_keras_object(config, custom_objects=custom_objects, safe_mode=safe_mode)
         if not isinstance(model, Layer) or not hasattr(model, "compile"):
             raise SavingError("config.json does not describe a model", path=CONFIG, expected="a Model",

@@ -14,6 +14,7 @@ import jax
 import numpy as np
 
 from ...runtime.atomic import atomic_path
+from ..initializers import placeholders
 from .errors import SavingError, reading
 from .keras_zip import KERAS_VERSION
 from .serialization import _deserialize, serialize_keras_object
@@ -168,7 +169,8 @@ def load_legacy_h5(filepath, custom_objects=None, compile: bool = True, safe_mod
             raise SavingError("No model config found in the file (a weights-only .h5? use load_weights)",
                               file=filepath, path="attrs/model_config", expected="a JSON model config",
                               found=type(config).__name__)
-        model = _deserialize(config, "")
+        with placeholders():
+            model = _deserialize(config, "")
         if not hasattr(model, "compile"):
             raise SavingError("model_config does not describe a model", file=filepath, path="attrs/model_config",
                               expected="a Model", found=type(model).__name__)

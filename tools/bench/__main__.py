@@ -32,9 +32,10 @@ def main(argv=None) -> int:
 
 def format_result(name: str, result: dict) -> str:
     lines = [f"== {name}: {result.pop('what')}"]
+    unit = result.pop("unit", "steps/s")
     kerax = result["kerax"]
     for key, value in result.items():
-        lines.append(f"  {key:<22} {value:>10,.0f} steps/s   kerax / this = {kerax / value:5.2f}x")
+        lines.append(f"  {key:<22} {value:>10,.0f} {unit}   kerax / this = {kerax / value:5.2f}x")
     return "\n".join(lines)
 
 

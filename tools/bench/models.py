@@ -126,4 +126,6 @@ def lstm(repeats=3, keras_peer=True, k=16):
     return result
 
 
-MODELS = {"tiny_mlp": tiny_mlp, "convnet": convnet, "lstm": lstm}
+from .saving import saving  # noqa: E402  (the saving benchmark, beside the training ones)
+
+MODELS = {"tiny_mlp": tiny_mlp, "convnet": convnet, "lstm": lstm, "saving": saving}
