@@ -2,11 +2,10 @@
 points, each choosing the format by the file name as Keras 3 does."""
 from __future__ import annotations
 
-import io
 import json
 import os
 
-from .errors import SavingError, reading
+from .errors import SavingError
 from .serialization import deserialize_keras_object, serialize_keras_object
 
 
@@ -71,21 +70,9 @@ def load_weights(model, filepath, skip_mismatch: bool = False, **kwargs) -> None
     """Weights from a `.weights.h5`, a `.keras` or a legacy `.h5` file."""
     filepath = os.fspath(filepath)
     if filepath.endswith(".keras"):
-        import h5py
+        from .keras_zip import load_archive_weights
 
-        from .keras_zip import WEIGHTS, _member, open_zip
-        from .weights_h5 import _require_built, read_weights
-
-        _require_built(model, "load")
-        with open_zip(filepath) as zf:
-            data = _member(zf, WEIGHTS, filepath)
-        try:
-            h5 = h5py.File(io.BytesIO(data), "r")
-        except (OSError, ValueError) as e:
-            raise SavingError("The weights are not a readable H5 file", file=filepath, path=WEIGHTS,
-                              expected="an HDF5 file", found=f"{type(e).__name__}: {e}") from None
-        with h5, reading(filepath, WEIGHTS):
-            read_weights(model, h5, f"{filepath}:{WEIGHTS}", skip_mismatch)
+        load_archive_weights(model, filepath, skip_mismatch)
         return
     if filepath.endswith(".weights.h5"):
         from .weights_h5 import load_weights as read

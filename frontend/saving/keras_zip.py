@@ -13,7 +13,7 @@ import h5py
 from ...runtime.atomic import atomic_write
 from ..initializers import placeholders
 from .errors import SavingError, reading
-from .weights_h5 import _require_built, read_weights, write_weights
+from .weights_h5 import _require_built, open_h5, read_weights, write_weights
 
 CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
 # The Keras version kerax writes files as: the format of Keras 3 that it follows.
@@ -98,6 +98,26 @@ def check_version(metadata: dict, file) -> None:
                           expected="keras_version 3.x", found=version)
 
 
+def build_model(model, build_config: dict) -> None:
+    """Build an unbuilt (subclassed) model from Keras's build_config: run it symbolically on the
+    saved input shape, which creates its layers' weights."""
+    shape = build_config.get("input_shape")
+    if shape is None:
+        return
+    model.compute_output_shape(_as_shape(shape))
+    model.built = True
+
+
+def _as_shape(value):
+    """JSON lists back to a shape tuple, or a list of shape tuples."""
+    if isinstance(value, list) and all(d is None or isinstance(d, int) for d in value):
+        return tuple(value)
+    if isinstance(value, list):
+        return [_as_shape(v) for v in value]
+    raise SavingError("Bad input shape in build_config", path="build_config", expected="a list of ints or None",
+                      found=repr(value)[:80])
+
+
 def load_keras(filepath, custom_objects=None, compile=True, safe_mode=True):
     """A model from a `.keras` zip written by kerax or by Keras 3."""
     from .serialization import deserialize_keras_object
@@ -117,14 +137,23 @@ def load_keras(filepath, custom_objects=None, compile=True, safe_mode=True):
             raise SavingError("config.json does not describe a model", path=CONFIG, expected="a Model",
                               found=type(model).__name__)
         if not model.built and isinstance(config.get("build_config"), dict):
-            model.build_from_config(config["build_config"])
+            build_model(model, config["build_config"])
         if compile and compile_config:
             model.compile_from_config(compile_config)
-    try:
-        h5 = h5py.File(io.BytesIO(weights), "r")
-    except (OSError, ValueError) as e:
-        raise SavingError("The weights are not a readable H5 file", file=filepath, path=WEIGHTS,
-                          expected="an HDF5 file", found=f"{type(e).__name__}: {e}") from None
-    with h5, reading(filepath, WEIGHTS):
-        read_weights(model, h5, f"{filepath}:{WEIGHTS}")
+    read_archive_weights(model, weights, filepath)
     return model
+
+
+def read_archive_weights(model, data: bytes, filepath, skip_mismatch: bool = False) -> None:
+    """Assign `model`'s weights from the bytes of a `.keras` archive's model.weights.h5."""
+    h5 = open_h5(io.BytesIO(data), filepath, WEIGHTS)
+    with h5, reading(filepath, WEIGHTS):
+        read_weights(model, h5, f"{filepath}:{WEIGHTS}", skip_mismatch)
+
+
+def load_archive_weights(model, filepath, skip_mismatch: bool = False) -> None:
+    """`load_weights` from a `.keras` file: only its weights."""
+    _require_built(model, "load")
+    with open_zip(filepath) as zf:
+        data = _member(zf, WEIGHTS, filepath)
+    read_archive_weights(model, data, filepath, skip_mismatch)

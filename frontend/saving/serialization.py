@@ -127,6 +127,11 @@ def _build_config(layer):
     from ..layers.layer import Layer
 
     nodes = layer._inbound_nodes
+    programs = getattr(layer, "_programs", None)
+    if not nodes and programs:  # a subclassed model, built by running it: the shapes it was traced at
+        signature = next(iter(programs))[0]
+        shapes = [list(shape) for shape, _ in signature]
+        return {"input_shape": shapes[0] if len(shapes) == 1 else shapes}
     if type(layer).get_build_config is not Layer.get_build_config or not nodes or not nodes[0].input_tensors:
         return layer.get_build_config()
     shapes = layer._build_shapes(nodes[0].call_args, nodes[0].call_kwargs)

@@ -240,12 +240,13 @@ def _get(source, path: str, file):
     return item
 
 
-def open_h5(file_or_path, file):
+def open_h5(file_or_path, file, path: str | None = None):
+    """An h5py File open for reading; a damaged file is a SavingError naming it."""
     try:
         return h5py.File(file_or_path, "r")
     except (OSError, ValueError) as e:
-        raise SavingError("Not a readable H5 file (truncated or corrupted?)", file=file, expected="an HDF5 file",
-                          found=f"{type(e).__name__}: {e}") from None
+        raise SavingError("Not a readable H5 file (truncated or corrupted?)", file=file, path=path,
+                          expected="an HDF5 file", found=f"{type(e).__name__}: {e}") from None
 
 
 def load_weights(model, filepath, skip_mismatch: bool = False) -> None:

@@ -142,6 +142,13 @@ def _swap_h5(rng: random.Random, f: h5py.File):
         f[a] = h5py.SoftLink("/" + b)
 
 
+def _flip(rng: random.Random, original: bytes) -> bytes:
+    data = bytearray(original)
+    for _ in range(rng.randint(1, 8)):
+        data[rng.randrange(len(data))] ^= rng.randint(1, 255)
+    return bytes(data)
+
+
 def _mutants(files, rng: random.Random, count: int):
     keras_bytes, h5_bytes = files
     config = zipfile.ZipFile(io.BytesIO(keras_bytes)).read("config.json")
@@ -150,19 +157,13 @@ def _mutants(files, rng: random.Random, count: int):
         if kind == 0:
             yield "keras", keras_bytes[: rng.randrange(len(keras_bytes))]
         elif kind == 1:
-            data = bytearray(keras_bytes)
-            for _ in range(rng.randint(1, 8)):
-                data[rng.randrange(len(data))] ^= rng.randint(1, 255)
-            yield "keras", bytes(data)
+            yield "keras", _flip(rng, keras_bytes)
         elif kind == 2:
             yield "keras", _rezip(keras_bytes, {"config.json": json.dumps(_json_edit(rng, json.loads(config)))})
         elif kind == 3:
             yield "h5", h5_bytes[: rng.randrange(len(h5_bytes))]
         elif kind == 4:
-            data = bytearray(h5_bytes)
-            for _ in range(rng.randint(1, 8)):
-                data[rng.randrange(len(data))] ^= rng.randint(1, 255)
-            yield "h5", bytes(data)
+            yield "h5", _flip(rng, h5_bytes)
         else:
             yield "h5", _edit_h5(h5_bytes, lambda f: _swap_h5(rng, f))
 

@@ -43,30 +43,20 @@ def test_one_more_step_after_load_equals_one_more_step(optimizer, tmp_path):
         np.testing.assert_allclose(a, b, atol=1e-6)
 
 
-def test_keras_trained_file_resumes_in_kerax(tmp_path):
+@pytest.mark.parametrize("writer", ["keras", "kerax"])
+def test_trained_file_resumes_in_the_other(writer, tmp_path):
+    """Keras 3 trains and saves, kerax loads and takes the next step, or the other way round."""
     x, y = _data()
-    theirs = _model(keras, keras.optimizers.Adam(0.01))
-    theirs.fit(x, y, batch_size=4, epochs=1, verbose=0, shuffle=False)
-    theirs.save(tmp_path / "k.keras")
-    ours = kerax.models.load_model(tmp_path / "k.keras")
-    assert int(ours.optimizer.iterations.numpy()) == 2
-    theirs.train_on_batch(x[:4], y[:4])
-    ours.train_on_batch(x[:4], y[:4])
-    for a, b in zip(ours.get_weights(), theirs.get_weights()):
-        np.testing.assert_allclose(a, np.asarray(b), atol=1e-5)
-
-
-def test_kerax_trained_file_resumes_in_keras(tmp_path):
-    x, y = _data()
-    ours = _model(kerax, kerax.optimizers.Adam(0.01))
-    ours.fit(x, y, batch_size=4, epochs=1, verbose=0, shuffle=False)
-    ours.save(tmp_path / "x.keras")
-    theirs = keras.models.load_model(tmp_path / "x.keras")
-    assert int(theirs.optimizer.iterations.numpy()) == 2
-    ours.train_on_batch(x[:4], y[:4])
-    theirs.train_on_batch(x[:4], y[:4])
-    for a, b in zip(ours.get_weights(), theirs.get_weights()):
-        np.testing.assert_allclose(a, np.asarray(b), atol=1e-5)
+    source, reader = (keras, kerax) if writer == "keras" else (kerax, keras)
+    saved = _model(source, source.optimizers.Adam(0.01))
+    saved.fit(x, y, batch_size=4, epochs=1, verbose=0, shuffle=False)
+    saved.save(tmp_path / "m.keras")
+    loaded = reader.models.load_model(tmp_path / "m.keras")
+    assert int(np.asarray(loaded.optimizer.iterations)) == 2
+    saved.train_on_batch(x[:4], y[:4])
+    loaded.train_on_batch(x[:4], y[:4])
+    for a, b in zip(loaded.get_weights(), saved.get_weights()):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=1e-5)
 
 
 def test_compile_config_round_trips(tmp_path):
