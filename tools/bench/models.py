@@ -126,6 +126,9 @@ def lstm(repeats=3, keras_peer=True, k=16):
     return result
 
 
-from .saving import saving  # noqa: E402  (the saving benchmark, beside the training ones)
+from .compile_time import compile_time  # noqa: E402
+from .convnets import four_conv_net, resnet_net, two_conv_net  # noqa: E402
+from .saving import saving  # noqa: E402
 
-MODELS = {"tiny_mlp": tiny_mlp, "convnet": convnet, "lstm": lstm, "saving": saving}
+MODELS = {"tiny_mlp": tiny_mlp, "convnet": convnet, "lstm": lstm, "two_conv": two_conv_net, "four_conv": four_conv_net,
+          "resnet": resnet_net, "compile_time": compile_time, "saving": saving}
