@@ -115,3 +115,6 @@ def _reference_input(trace, shape) -> SymbolicTensor:
         if gi.kind == "input" and all(d is not None or (i < len(dims) and dims[i] is None) for i, d in enumerate(shape)):
             return SymbolicTensor(trace, gi.value)
     raise ValueError(f"kerax.random: no input of the traced call has unknown sizes where `shape` {shape} has them")
+
+
+from .random_draws import *  # noqa: E402,F401,F403  (categorical, randint, shuffle, …)
