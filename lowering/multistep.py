@@ -46,9 +46,15 @@ def scan_steps(step, stats: ExecutionStats, collect: bool = False, unroll: bool 
 
 
 def compile_multistep(step, stats: ExecutionStats, collect: bool = False, unroll: bool = False, in_shardings=None,
-                      out_shardings=None):
-    """The jitted K-step program, with the training state (argument 0) donated."""
-    multi = scan_steps(step, stats, collect, unroll)
+                      out_shardings=None, guard_nonfinite: bool = False):
+    """The jitted K-step program, with the training state (argument 0) donated; with
+    `guard_nonfinite`, the program of lowering.nonfinite."""
+    if guard_nonfinite:
+        from .nonfinite import guarded_scan_steps
+
+        multi = guarded_scan_steps(step, stats, unroll)
+    else:
+        multi = scan_steps(step, stats, collect, unroll)
     kwargs = {}
     if in_shardings is not None:
         kwargs = dict(in_shardings=in_shardings, out_shardings=out_shardings)

@@ -2,9 +2,13 @@
 with callbacks called at execution boundaries (as Keras does with steps_per_execution)."""
 from __future__ import annotations
 
+import warnings
+
 import jax
 import numpy as np
 
+RAN_OUT = ("Your input ran out of data; interrupting training. Make sure that your dataset or generator can generate "
+           "at least `steps_per_epoch * epochs` batches.")
 
 
 def logs_to_floats(logs: dict) -> dict:
@@ -12,19 +16,20 @@ def logs_to_floats(logs: dict) -> dict:
     return {k: float(v) for k, v in jax.device_get(logs).items()}
 
 
-def run_steps(program, state, data, k_max: int, place=None, on_begin=None, on_end=None, collect: bool = False):
+def run_steps(program, state, data, k_max: int, place=None, on_begin=None, on_end=None, collect: bool = False,
+              should_stop=None, start_step: int = 0):
     """One pass over `data`. `program(values, superbatch) -> (out, values)`, one dispatch per
-    super-batch of up to `k_max` steps.
+    super-batch of up to `k_max` steps; `should_stop()` is asked after every execution, and
+    `start_step` resumes a pass in its middle.
 
     Returns the last execution's output, or with `collect` every step's output, concatenated."""
-    step, last, collected = 0, None, []
-    for superbatch, steps in data.superbatches(k_max):
+    step, last, collected = start_step, None, []
+    for superbatch, steps in data.superbatches(k_max, start_step):
         if place is not None:
             superbatch = place(superbatch)
         if on_begin is not None:
             on_begin(step)
-        out, values = program(state.values, superbatch)
-        state.update(values)
+        out = state.execute(program, superbatch)
         step += steps
         if collect:
             collected.append(jax.tree.map(lambda a: a.reshape((-1, *a.shape[2:])), out))
@@ -32,6 +37,8 @@ def run_steps(program, state, data, k_max: int, place=None, on_begin=None, on_en
             last = out
         if on_end is not None:
             on_end(step - 1, out, steps)
+        if should_stop is not None and should_stop():
+            break
     if collect:
         if not collected:
             return None
@@ -40,23 +47,45 @@ def run_steps(program, state, data, k_max: int, place=None, on_begin=None, on_en
 
 
 def fit_loop(*, program, state, data, epochs: int, initial_epoch: int, k: int, callbacks, reset_metrics,
-             validate=None, place=None, should_stop=lambda: False):
-    """Epochs of training; returns the last epoch's logs."""
+             validate=None, place=None, should_stop=lambda: False, resume=lambda: None):
+    """Epochs of training; returns the last epoch's logs.
+
+    `stop_training` is checked after every execution. `state.position` follows the data
+    order (epoch, step, the NumPy RNG state the epoch's shuffle is drawn from), so that a
+    snapshot taken in any callback can resume training exactly there; `resume()`, asked
+    after `on_train_begin`, returns such a position to start from, or None."""
     callbacks.on_train_begin()
+    epoch, step = initial_epoch, 0
+    position = resume()
+    if position is not None:
+        epoch, step, order = position
+        np.random.set_state(order)
     epoch_logs = {}
-    for epoch in range(initial_epoch, epochs):
-        reset_metrics()
+    while epoch < epochs:
+        if step == 0:
+            reset_metrics()
         callbacks.on_epoch_begin(epoch)
-        last = run_steps(program, state, data, k, place,
-                         on_begin=callbacks.on_train_batch_begin,
-                         on_end=lambda step, logs, steps: callbacks.on_train_batch_end(step, logs))
+        order = np.random.get_state()  # what this epoch's shuffle is drawn from
+
+        def on_end(last_step, logs, steps, epoch=epoch, order=order):
+            state.position = (epoch, last_step + 1, order)
+            callbacks.on_train_batch_end(last_step, logs)
+
+        last = run_steps(program, state, data, k, place, on_begin=callbacks.on_train_batch_begin, on_end=on_end,
+                         should_stop=should_stop, start_step=step)
         if last is None:
-            raise ValueError("The training data produced no batches: check `x`, `batch_size` and `steps_per_epoch`")
+            warnings.warn(RAN_OUT, stacklevel=3)
+            break
         epoch_logs = logs_to_floats(last)
         if validate is not None:
-            epoch_logs.update({f"val_{k_}": v for k_, v in validate().items()})
+            epoch_logs.update({f"val_{name}": v for name, v in validate(epoch).items()})
+        state.position = (epoch + 1, 0, np.random.get_state())
         callbacks.on_epoch_end(epoch, epoch_logs)
+        if getattr(data, "ran_out", False):
+            warnings.warn(RAN_OUT, stacklevel=3)
+            break
         if should_stop():
             break
+        epoch, step = epoch + 1, 0
     callbacks.on_train_end(epoch_logs)
     return epoch_logs

@@ -8,6 +8,8 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from .interrupt import deferred_interrupt
+
 
 class DeviceState:
     """Keras's JAX state tuple (trainable, non_trainable, optimizer, metrics) on device.
@@ -34,6 +36,7 @@ class DeviceState:
         if shardings is not None:
             values = jax.device_put(values, shardings)
         self.values = tuple(values)
+        self.position = None  # (epoch, step, NumPy RNG state of the epoch's shuffle), kept by fit
         for group in self.groups:
             for variable in group:
                 variable._holder = self
@@ -51,6 +54,25 @@ class DeviceState:
 
     def update(self, values) -> None:
         self.values = tuple(list(g) for g in values)
+
+    def execute(self, program, batch):
+        """Run `program(values, batch) -> (out, values)` and commit the new values. Ctrl-C
+        waits for the commit, so the state is always that of the last completed execution."""
+        with deferred_interrupt():
+            out, values = program(self.values, batch)
+            self.update(values)
+        return out
+
+    def snapshot(self) -> tuple:
+        """A consistent host copy of the whole state, in one transfer off the device:
+        `(trainable, non_trainable, optimizer, metrics)` as lists of NumPy arrays."""
+        return tuple(list(g) for g in jax.device_get(self.values))
+
+    def restore(self, values) -> None:
+        """Load host arrays (a `snapshot()`) back, keeping each value's dtype and placement."""
+        for group, row in zip(self.groups, values):
+            for variable, array in zip(group, row):
+                self.write(variable, array)
 
     def release(self) -> None:
         """Hand the current values back to the variables and unbind them."""

@@ -1,3 +1,9 @@
 """kerax.callbacks: hooks called by fit/evaluate/predict at execution boundaries."""
 from .callback import Callback, CallbackList
+from .csv_logger import CSVLogger
+from .early_stopping import EarlyStopping
 from .history import History, ProgbarLogger
+from .lambda_callback import LambdaCallback
+from .learning_rate import LearningRateScheduler, ReduceLROnPlateau
+from .monitor import MonitorCallback
+from .terminate_on_nan import TerminateOnNaN

@@ -176,7 +176,8 @@ class CompiledModel:
 
     def _executable(self, kind: str):
         if kind not in self._executables:
-            step = {"train": self.train_step, "test": self.test_step, "predict": self.predict_step}[kind]
+            step = {"train": self.train_step, "train_guarded": self.train_step, "test": self.test_step,
+                    "predict": self.predict_step}[kind]
             from ..distribution import distribution
 
             active = distribution()
@@ -185,7 +186,8 @@ class CompiledModel:
                 shardings = active.program_shardings(self._state().values)
             unroll = unroll_loop([p.graph for p in self._programs.values()], jax.default_backend())
             self._executables[kind] = compile_multistep(step, self.execution_stats, collect=kind == "predict",
-                                                        unroll=unroll, **shardings)
+                                                        unroll=unroll, guard_nonfinite=kind == "train_guarded",
+                                                        **shardings)
         return self._executables[kind]
 
     def _place(self):
