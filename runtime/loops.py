@@ -51,14 +51,15 @@ def fit_loop(*, program, state, data, epochs: int, initial_epoch: int, k: int, c
     """Epochs of training; returns the last epoch's logs.
 
     `stop_training` is checked after every execution. `state.position` follows the data
-    order (epoch, step, the NumPy RNG state the epoch's shuffle is drawn from), so that a
+    order (epoch, step, the NumPy RNG state the epoch's shuffle is drawn from, the logs of the
+    last execution in the epoch, or None at its start), so that a
     snapshot taken in any callback can resume training exactly there; `resume()`, asked
     after `on_train_begin`, returns such a position to start from, or None."""
     callbacks.on_train_begin()
-    epoch, step = initial_epoch, 0
+    epoch, step, resumed_logs = initial_epoch, 0, None
     position = resume()
     if position is not None:
-        epoch, step, order = position
+        epoch, step, order, resumed_logs = position
         np.random.set_state(order)
     epoch_logs = {}
     while epoch < epochs:
@@ -68,18 +69,20 @@ def fit_loop(*, program, state, data, epochs: int, initial_epoch: int, k: int, c
         order = np.random.get_state()  # what this epoch's shuffle is drawn from
 
         def on_end(last_step, logs, steps, epoch=epoch, order=order):
-            state.position = (epoch, last_step + 1, order)
+            state.position = (epoch, last_step + 1, order, logs)
             callbacks.on_train_batch_end(last_step, logs)
 
         last = run_steps(program, state, data, k, place, on_begin=callbacks.on_train_batch_begin, on_end=on_end,
                          should_stop=should_stop, start_step=step)
+        if last is None and step > 0:
+            last = resumed_logs  # resumed after the epoch's last step, before its end
         if last is None:
             warnings.warn(RAN_OUT, stacklevel=3)
             break
         epoch_logs = logs_to_floats(last)
         if validate is not None:
             epoch_logs.update({f"val_{name}": v for name, v in validate(epoch).items()})
-        state.position = (epoch + 1, 0, np.random.get_state())
+        state.position = (epoch + 1, 0, np.random.get_state(), None)
         callbacks.on_epoch_end(epoch, epoch_logs)
         if getattr(data, "ran_out", False):
             warnings.warn(RAN_OUT, stacklevel=3)

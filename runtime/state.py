@@ -68,6 +68,10 @@ class DeviceState:
         `(trainable, non_trainable, optimizer, metrics)` as lists of NumPy arrays."""
         return tuple(list(g) for g in jax.device_get(self.values))
 
+    def snapshot_shapes(self) -> list:
+        """The shape of every value, per group (what a snapshot must match to be restored)."""
+        return [[tuple(a.shape) for a in group] for group in self.values]
+
     def restore(self, values) -> None:
         """Load host arrays (a `snapshot()`) back, keeping each value's dtype and placement."""
         for group, row in zip(self.groups, values):

@@ -1,4 +1,5 @@
 """kerax.callbacks: hooks called by fit/evaluate/predict at execution boundaries."""
+from .backup_and_restore import BackupAndRestore
 from .callback import Callback, CallbackList
 from .csv_logger import CSVLogger
 from .early_stopping import EarlyStopping

@@ -29,6 +29,7 @@ class CompiledModel:
         self._compile_args = None
         self._compiled_loss = None
         self._compiled_metrics = None
+        self._writer = None
 
     # -- compile ------------------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
@@ -166,6 +167,14 @@ class CompiledModel:
         if self._device_state is not None:
             self._device_state.release()
             self._device_state = None
+
+    def _checkpoint_writer(self):
+        """The background writer of this model's checkpoints (fit waits for it before returning)."""
+        if getattr(self, "_writer", None) is None:
+            from ...runtime.writer import BackgroundWriter
+
+            self._writer = BackgroundWriter()
+        return self._writer
 
     def _reset_metrics(self):
         state = self._state()

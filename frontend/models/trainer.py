@@ -104,10 +104,13 @@ class Trainer(CompiledModel, Steps):
             return self._run_test(validation, cbs)
 
         self.history = history
-        fit_loop(program=self._training_program(cbs), state=state, data=source, epochs=epochs,
-                 initial_epoch=initial_epoch, k=self.steps_per_execution, callbacks=cbs,
-                 reset_metrics=self._reset_metrics, validate=validate if validation is not None else None,
-                 place=self._place(), should_stop=lambda: self.stop_training, resume=self._take_resume_position)
+        try:
+            fit_loop(program=self._training_program(cbs), state=state, data=source, epochs=epochs,
+                     initial_epoch=initial_epoch, k=self.steps_per_execution, callbacks=cbs,
+                     reset_metrics=self._reset_metrics, validate=validate if validation is not None else None,
+                     place=self._place(), should_stop=lambda: self.stop_training, resume=self._take_resume_position)
+        finally:
+            self._checkpoint_writer().wait()  # fit returns when the last checkpoint is on disk
         return history
 
     def _validation_source(self, validation_data, batch_size, steps):
