@@ -1,15 +1,20 @@
-"""Training processes for tests/runtime/test_backup_and_restore.py, started from a fork server.
+"""The training process of tests/runtime/test_backup_and_restore.py, killed and restarted.
 
-This process imports kerax once (without starting JAX's backend) and forks one training
-process per line read from stdin: `<backup_dir> <out.npz> <save_freq> <K>`. Each prints
-`TRAINING <pid>` once its first execution has run (a kill from then on lands in training or in
-a backup write) and saves its final weights to out.npz; the server reports `EXIT <status>`.
-A persistent compilation cache spares the restarts most of their compile time.
+`backup_child.py <folder> <save_freq> <K> <kills> <reach> <seed>` imports kerax once (without
+starting JAX's backend) and forks training processes: first an uninterrupted reference run,
+then runs that it kills with SIGKILL after a random number (1..reach) of their executions and a
+random fraction of a step (so kills land in training, in backup writes and in between), each
+resuming from the backup, until `kills` kills are done; then a run to the end. Forking and a
+persistent compilation cache spare the restarts the start-up and compile time.
 
 The training uses shuffling, dropout (RNG state), Adam (slots), a learning-rate schedule,
-metrics and validation, so a resume that missed any of them would end with other weights."""
+metrics and validation, so a resume that missed any of them would end with other weights.
+Prints `KILLED <n>`, `FINISHED <n>` (runs that ended before their kill) and `DONE`."""
 import os
+import random
+import signal
 import sys
+import time
 
 import jax
 import numpy as np
@@ -17,7 +22,7 @@ import numpy as np
 import kerax
 
 
-def train(backup_dir, out, save_freq, k):
+def train(backup_dir, out, save_freq, k, progress_fd):
     kerax.utils.set_random_seed(7)
     rng = np.random.default_rng(0)
     x = rng.standard_normal((200, 6)).astype("float32")
@@ -26,39 +31,60 @@ def train(backup_dir, out, save_freq, k):
                               kerax.layers.Dropout(0.3), kerax.layers.Dense(1)])
     schedule = kerax.optimizers.schedules.ExponentialDecay(0.01, decay_steps=7, decay_rate=0.9)
     model.compile(optimizer=kerax.optimizers.Adam(schedule), loss="mse", metrics=["mae"], steps_per_execution=k)
+    announce = kerax.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: os.write(progress_fd, b"."))
+    model.fit(x, y, batch_size=8, epochs=6, verbose=0, validation_split=0.1,
+              callbacks=[kerax.callbacks.BackupAndRestore(backup_dir, save_freq=save_freq), announce])
+    np.savez(out, *model.get_weights())
 
-    class Announce(kerax.callbacks.Callback):
-        said = False
 
-        def on_train_batch_end(self, batch, logs=None):
-            if not self.said:
-                print(f"TRAINING {os.getpid()}", flush=True)
-                self.said = True
-
-    history = model.fit(x, y, batch_size=8, epochs=6, verbose=0, validation_split=0.1,
-                        callbacks=[kerax.callbacks.BackupAndRestore(backup_dir, save_freq=save_freq), Announce()])
-    np.savez(out, *model.get_weights(), loss=np.asarray(history.history["loss"]))
+def run(folder, backup, out, save_freq, k, kill_at=None) -> bool:
+    """One training process; with `kill_at=(executions, seconds)` it is killed then. True if it finished."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_fd)
+        code = 1
+        try:
+            jax.config.update("jax_compilation_cache_dir", os.path.join(folder, "jax_cache"))
+            jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
+            train(os.path.join(folder, backup), os.path.join(folder, out), save_freq, k, write_fd)
+            code = 0
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    os.close(write_fd)
+    executed = 0
+    while True:
+        chunk = os.read(read_fd, 1)
+        if not chunk:
+            break
+        executed += 1
+        if kill_at is not None and executed == kill_at[0]:
+            time.sleep(kill_at[1])
+            os.kill(pid, signal.SIGKILL)
+    os.close(read_fd)
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, -signal.SIGKILL):
+        raise SystemExit(f"a training process failed with status {code}")
+    return code == 0
 
 
 def main():
-    for line in sys.stdin:
-        backup_dir, out, save_freq, k = line.split()
-        pid = os.fork()
-        if pid == 0:
-            try:
-                jax.config.update("jax_compilation_cache_dir", os.path.join(os.path.dirname(out), "jax_cache"))
-                jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
-                train(backup_dir, out, save_freq if save_freq == "epoch" else int(save_freq), int(k))
-                code = 0
-            except BaseException:
-                import traceback
-
-                traceback.print_exc()
-                code = 1
-            sys.stdout.flush()
-            os._exit(code)
-        _, status = os.waitpid(pid, 0)
-        print(f"EXIT {os.waitstatus_to_exitcode(status)}", flush=True)
+    folder, save_freq, k, kills, reach, seed = sys.argv[1:]
+    save_freq = save_freq if save_freq == "epoch" else int(save_freq)
+    k, kills, reach = int(k), int(kills), int(reach)
+    rng = random.Random(seed)
+    assert run(folder, "reference_backup", "reference.npz", save_freq, k)
+    killed = finished = 0
+    while killed < kills:
+        if run(folder, "backup", f"resumed_{finished}.npz", save_freq, k, (rng.randint(1, reach), rng.uniform(0, 0.02))):
+            finished += 1  # it ended before its kill; the next run starts a new training
+        else:
+            killed += 1
+    assert run(folder, "backup", f"resumed_{finished}.npz", save_freq, k)
+    print(f"KILLED {killed}\nFINISHED {finished + 1}\nDONE", flush=True)
 
 
 if __name__ == "__main__":
