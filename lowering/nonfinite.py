@@ -11,6 +11,25 @@ import jax
 import jax.numpy as jnp
 
 
+def compile_guarded(step, stats, place=None, in_shardings=None, out_shardings=None):
+    """The guarded program: `run(state, superbatch, commit) -> ((out, bad_step), state)`, one
+    dispatch of a scan over the K steps whatever the loop plan (the state is donated)."""
+    kwargs = {} if in_shardings is None else dict(in_shardings=in_shardings,
+                                                   out_shardings=((None, None), out_shardings[1]))
+    jitted = jax.jit(guarded_scan_steps(step, stats), donate_argnums=0, **kwargs)
+
+    def run(state, superbatch, commit=None):
+        if place is not None:
+            superbatch = place(superbatch)
+        stats.dispatches += 1
+        out, state = jitted(state, superbatch)
+        if commit is not None:
+            commit(state)
+        return out, state
+
+    return run
+
+
 def guarded_scan_steps(step, stats, unroll: bool = False):
     """multi(state, superbatch) -> ((out, bad_step), state): like `scan_steps`, where `out` is
     the output of the first step whose loss is not finite (else of the last step) and

@@ -56,11 +56,11 @@ class DeviceState:
         self.values = tuple(list(g) for g in values)
 
     def execute(self, program, batch):
-        """Run `program(values, batch) -> (out, values)` and commit the new values. Ctrl-C
-        waits for the commit, so the state is always that of the last completed execution."""
+        """Run `program(values, batch, commit) -> (out, values)`, which commits the new values
+        after each dispatch. Ctrl-C waits for the execution to end, so the state is always that
+        of the last completed execution, never a donated (deleted) one."""
         with deferred_interrupt():
-            out, values = program(self.values, batch)
-            self.update(values)
+            out, _ = program(self.values, batch, self.update)
         return out
 
     def snapshot(self) -> tuple:

@@ -108,7 +108,7 @@ class Trainer(CompiledModel, Steps):
             fit_loop(program=self._training_program(cbs), state=state, data=source, epochs=epochs,
                      initial_epoch=initial_epoch, k=self.steps_per_execution, callbacks=cbs,
                      reset_metrics=self._reset_metrics, validate=validate if validation is not None else None,
-                     place=self._place(), should_stop=lambda: self.stop_training, resume=self._take_resume_position)
+                     should_stop=lambda: self.stop_training, resume=self._take_resume_position)
         finally:
             self._checkpoint_writer().wait()  # fit returns when the last checkpoint is on disk
         return history
@@ -137,8 +137,8 @@ class Trainer(CompiledModel, Steps):
             return self._executable("train")
         guarded = self._executable("train_guarded")
 
-        def program(values, superbatch):
-            (logs, bad_step), values = guarded(values, superbatch)
+        def program(values, superbatch, commit):
+            (logs, bad_step), values = guarded(values, superbatch, commit)
             # the step index inside this execution (-1: none), and the execution's length
             self._nonfinite_step = (bad_step, len(jax.tree.leaves(superbatch)[0]))
             return logs, values
@@ -156,7 +156,7 @@ class Trainer(CompiledModel, Steps):
     def _run_test(self, source, cbs):
         self._reset_metrics()
         cbs.on_test_begin()
-        last = run_steps(self._executable("test"), self._state(), source, self.steps_per_execution, self._place(),
+        last = run_steps(self._executable("test"), self._state(), source, self.steps_per_execution,
                          on_begin=cbs.on_test_batch_begin,
                          on_end=lambda step, logs, steps: cbs.on_test_batch_end(step, logs))
         if last is None:
@@ -197,12 +197,12 @@ class Trainer(CompiledModel, Steps):
         self._prepare_predict(sample)
         cbs = self._callback_list(callbacks, None, verbose, steps=source.steps, mode="predict")
         cbs.on_predict_begin()
-        outputs = run_steps(self._executable("predict"), self._state(), source, self.steps_per_execution, self._place(),
+        outputs = run_steps(self._executable("predict"), self._state(), source, self.steps_per_execution,
                             on_begin=cbs.on_predict_batch_begin,
-                            on_end=lambda step, out, steps: cbs.on_predict_batch_end(step, {"outputs": out}),
-                            collect=True)
+                            on_end=lambda step, out, steps: cbs.on_predict_batch_end(step, {"outputs": out[-1]}),
+                            collect=True, pad=not self._fixed_batch())
         cbs.on_predict_end()
-        return self._pack_outputs([np.asarray(o) for o in outputs])
+        return self._pack_outputs(list(outputs))
 
     def _prepare_predict(self, sample):
         x = self._flatten_inputs(sample[0])
@@ -236,8 +236,8 @@ class Trainer(CompiledModel, Steps):
         source = self._source(x, None, None, None, len(jax.tree.leaves(x)[0]), False, None)
         data = source.peek()
         self._prepare_predict(data)
-        out = self._one_batch("predict", data)
-        return self._pack_outputs([np.asarray(o[0]) for o in out])
+        out = jax.device_get(self._one_batch("predict", data)[0])
+        return self._pack_outputs(list(out))
 
     # -- custom training loops (Keras 3 JAX API) -------------------------------------------------------------
 
