@@ -5,6 +5,9 @@ them until user code (a callback, get_weights, saving) looks, and nothing at all
 """
 from __future__ import annotations
 
+import contextlib
+import threading
+
 import jax
 import jax.numpy as jnp
 
@@ -36,6 +39,7 @@ class DeviceState:
         if shardings is not None:
             values = jax.device_put(values, shardings)
         self.values = tuple(values)
+        self._reading = threading.local()  # a snapshot some thread reads instead (see reading())
         self.position = None  # (epoch, step, NumPy RNG state of the epoch's shuffle), kept by fit
         for group in self.groups:
             for variable in group:
@@ -43,7 +47,23 @@ class DeviceState:
 
     def read(self, variable):
         gi, i = self.index[id(variable)]
-        return self.values[gi][i]
+        snapshot = getattr(self._reading, "values", None)
+        return (self.values if snapshot is None else snapshot)[gi][i]
+
+    @contextlib.contextmanager
+    def reading(self, snapshot):
+        """In this thread only, variables read `snapshot` (from `snapshot()`) instead of the
+        live state: a checkpoint written in the background sees one consistent state while
+        training goes on.
+
+        >>> with state.reading(state.snapshot()):  # doctest: +SKIP
+        ...     model.save_weights("w.weights.h5")
+        """
+        self._reading.values = snapshot
+        try:
+            yield
+        finally:
+            self._reading.values = None
 
     def write(self, variable, array) -> None:
         gi, i = self.index[id(variable)]

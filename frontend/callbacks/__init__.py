@@ -6,5 +6,6 @@ from .early_stopping import EarlyStopping
 from .history import History, ProgbarLogger
 from .lambda_callback import LambdaCallback
 from .learning_rate import LearningRateScheduler, ReduceLROnPlateau
+from .model_checkpoint import ModelCheckpoint
 from .monitor import MonitorCallback
 from .terminate_on_nan import TerminateOnNaN
