@@ -41,9 +41,10 @@ def test_save_best_only_and_batch_frequency(tmp_path):
     batches = kerax.callbacks.ModelCheckpoint(str(tmp_path / "e{epoch}b{batch}.weights.h5"), save_weights_only=True,
                                               save_freq=3)
     model.fit(X, Y, batch_size=4, epochs=2, verbose=0, validation_data=(X, Y), callbacks=[best, batches])
-    # 8 steps per epoch in executions of 2: batch hooks at 1, 3, 5, 7; a save every >= 3 batches.
-    assert sorted(p.name for p in tmp_path.glob("e*")) == sorted(["e1b4.weights.h5", "e1b8.weights.h5",
-                                                                  "e2b2.weights.h5", "e2b6.weights.h5"])
+    # 8 steps per epoch in executions of 2: batch hooks at 1, 3, 5, 7, each adding 2 batches to
+    # Keras's count, a save when it reaches 3 (then 0): after batches 4 and 8 of each epoch.
+    assert sorted(p.name for p in tmp_path.glob("e*")) == ["e1b4.weights.h5", "e1b8.weights.h5",
+                                                           "e2b4.weights.h5", "e2b8.weights.h5"]
     assert (tmp_path / "best.keras").exists()
     assert best.best == pytest.approx(min(model.history.history["val_loss"]))
 
