@@ -14,6 +14,7 @@ import numpy as np
 
 from ...runtime.loops import fit_loop, logs_to_floats, run_steps
 from .. import callbacks as callbacks_module
+from ..config_flags import capped
 from . import data_adapter
 from .compiled import CompiledModel
 from .steps import Steps
@@ -81,6 +82,7 @@ class Trainer(CompiledModel, Steps):
         >>> history = model.fit(x, y, batch_size=64, epochs=3, validation_split=0.1)  # doctest: +SKIP
         """
         self._assert_compiled("fit")
+        epochs, steps_per_epoch = capped(epochs, steps_per_epoch)  # kerax.config.set_max_epochs & co.
         verbose = 1 if verbose == "auto" else int(verbose)
         if validation_split and validation_data is None:
             if data_adapter.is_iterable_source(x):
