@@ -319,26 +319,34 @@ def _ctc_forward(labels, logits, label_lengths, blank=0):
 
 
 # -- Loss classes -------------------------------------------------------------------------------
+def bind_arguments(class_name: str, positional, defaults: dict, common: dict, args, kwargs) -> dict:
+    """Keras's constructor binding for generated classes: `positional` names the order of the
+    positional parameters; `defaults` are the function's options, `common` the base class's
+    own arguments (reduction, name, dtype) with their defaults."""
+    if len(args) > len(positional):
+        raise TypeError(f"{class_name}.__init__() takes at most {len(positional)} positional arguments "
+                        f"({', '.join(positional)}), received {len(args)}")
+    doubled = sorted(set(positional[:len(args)]) & set(kwargs))
+    unknown = sorted(set(kwargs) - set(defaults) - set(common))
+    if doubled or unknown:
+        raise TypeError(f"{class_name}.__init__() got unexpected or repeated keyword argument(s) {doubled + unknown}")
+    given = {**dict(zip(positional, args)), **kwargs}
+    return {key: given.get(key, value) for key, value in {**defaults, **common}.items()}
+
+
 def _define(class_name, fn, default_name, doc, config_keys=(), positional=None, **defaults):
     """A LossFunctionWrapper subclass for `fn` with Keras's constructor: `defaults` are the
     function's keyword arguments, `positional` the order of Keras's positional parameters
     (options first, then reduction, name, dtype, unless given), and the config lists
     `config_keys` (Keras leaves some arguments out, e.g. Huber's `delta`)."""
     positional = positional or (*defaults, "reduction", "name", "dtype")
+    common = {"reduction": "sum_over_batch_size", "name": default_name, "dtype": None}
 
     def __init__(self, *args, **kwargs):
-        if len(args) > len(positional):
-            raise TypeError(f"{class_name}.__init__() takes at most {len(positional)} positional arguments "
-                            f"({', '.join(positional)}), received {len(args)}")
-        doubled = sorted(set(positional[:len(args)]) & set(kwargs))
-        unknown = sorted(set(kwargs) - set(defaults) - {"reduction", "name", "dtype"})
-        if doubled or unknown:
-            raise TypeError(f"{class_name}.__init__() got unexpected or repeated keyword argument(s) "
-                            f"{doubled + unknown}")
-        given = {**dict(zip(positional, args)), **kwargs}
-        options = {key: given.get(key, value) for key, value in defaults.items()}
-        LossFunctionWrapper.__init__(self, fn, reduction=given.get("reduction", "sum_over_batch_size"),
-                                     name=given.get("name", default_name), dtype=given.get("dtype"), **options)
+        bound = bind_arguments(class_name, positional, defaults, common, args, kwargs)
+        options = {key: bound[key] for key in defaults}
+        LossFunctionWrapper.__init__(self, fn, reduction=bound["reduction"], name=bound["name"], dtype=bound["dtype"],
+                                     **options)
         for key, value in options.items():
             setattr(self, key, value)
 
