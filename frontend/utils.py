@@ -8,8 +8,11 @@ from .random import set_random_seed  # noqa: F401
 
 
 def clear_session() -> None:
-    """Reset layer name counters (`dense`, `dense_1`, … start again)."""
+    """Reset layer name counters (`dense`, `dense_1`, … start again) and the global dtype policy."""
+    from .dtype_policies import reset_dtype_policy
+
     _clear_names()
+    reset_dtype_policy()
 
 
 def to_categorical(x, num_classes=None):
