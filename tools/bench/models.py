@@ -127,3 +127,5 @@ def lstm(repeats=3, keras_peer=True, k=16):
 
 
 MODELS = {"tiny_mlp": tiny_mlp, "convnet": convnet, "lstm": lstm}
+from .mixed import mixed_mlp  # noqa: E402  (it builds on the helpers above)
+MODELS["mixed_mlp"] = mixed_mlp
