@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from .base import Optimizer, base_arguments
+from .base import MomentOptimizer
 
 
-class Adamax(Optimizer):
+class Adamax(MomentOptimizer):
     """`m = beta_1 m + (1 - beta_1) g; u = max(beta_2 u, |g|); w -= lr m / ((1 - beta_1**t)(u + eps))`.
 
     >>> opt = Adamax(learning_rate=0.1)
@@ -15,13 +15,6 @@ class Adamax(Optimizer):
     >>> np.round(w.numpy(), 3)
     array([-0.1], dtype=float32)
     """
-
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, weight_decay=None,
-                 clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99,
-                 ema_overwrite_frequency=None, loss_scale_factor=None, gradient_accumulation_steps=None, name=None,
-                 **kwargs):
-        super().__init__(**base_arguments(locals()), **kwargs)
-        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
 
     def slot_groups(self):
         return [("momentum", "norm")]
@@ -32,6 +25,3 @@ class Adamax(Optimizer):
         m = slots["momentum"] + (gradient - slots["momentum"]) * (1 - self.beta_1)
         u = jnp.maximum(self.beta_2 * slots["norm"], jnp.abs(gradient))
         return variable - learning_rate * m / ((1 - beta_1_power) * (u + self.epsilon)), {"momentum": m, "norm": u}
-
-    def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from .base import Optimizer, base_arguments
+from .base import MomentOptimizer
 
 
-class Lamb(Optimizer):
+class Lamb(MomentOptimizer):
     """Bias-corrected Adam direction `u`, scaled per weight by the trust ratio `||w|| / ||u||`
     (1 where either norm is zero).
 
@@ -16,13 +16,6 @@ class Lamb(Optimizer):
     >>> np.round(w.numpy(), 3)
     array([-0.1], dtype=float32)
     """
-
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, weight_decay=None,
-                 clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99,
-                 ema_overwrite_frequency=None, loss_scale_factor=None, gradient_accumulation_steps=None, name=None,
-                 **kwargs):
-        super().__init__(**base_arguments(locals()), **kwargs)
-        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
 
     def slot_groups(self):
         return [("momentum", "velocity")]
@@ -40,6 +33,3 @@ class Lamb(Optimizer):
         safe_g_norm = jnp.where(g_norm > 0, g_norm, 1.0)
         ratio = jnp.where((w_norm > 0) & (g_norm > 0), w_norm / safe_g_norm, 1.0)
         return variable - ratio * learning_rate * update, {"momentum": m, "velocity": v}
-
-    def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}

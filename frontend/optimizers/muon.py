@@ -5,6 +5,7 @@ import re
 
 import jax.numpy as jnp
 
+from .adam import adam_step
 from .base import Optimizer, base_arguments
 
 
@@ -54,23 +55,14 @@ class Muon(Optimizer):
 
     def update_step(self, gradient, variable, learning_rate, slots, iterations):
         if "velocity" in slots:
-            return self._adamw_update(gradient, variable, learning_rate * self.adam_lr_ratio, slots, iterations)
+            return adam_step(gradient, variable, learning_rate * self.adam_lr_ratio, slots, iterations,
+                             self.adam_beta_1, self.adam_beta_2, self.epsilon)
         m = slots["momentum"] + gradient + slots["momentum"] * (self.momentum - 1)
         g = gradient + self.momentum * m if self.nesterov else m
         update = learning_rate * self._newton_schulz(g)
         if self.rms_rate is not None:
             update = update * jnp.sqrt(jnp.asarray(max(update.shape[0], update.shape[1]), update.dtype)) * self.rms_rate
         return variable - update, {"momentum": m}
-
-    def _adamw_update(self, gradient, variable, lr, slots, iterations):
-        dtype = variable.dtype
-        step = (iterations + 1).astype(dtype)
-        beta_1_power = jnp.power(jnp.asarray(self.adam_beta_1, dtype), step)
-        beta_2_power = jnp.power(jnp.asarray(self.adam_beta_2, dtype), step)
-        alpha = lr * jnp.sqrt(1 - beta_2_power) / (1 - beta_1_power)
-        m = slots["momentum"] + (gradient - slots["momentum"]) * (1 - self.adam_beta_1)
-        v = slots["velocity"] + (jnp.square(gradient) - slots["velocity"]) * (1 - self.adam_beta_2)
-        return variable - m * alpha / (jnp.sqrt(v) + self.epsilon), {"momentum": m, "velocity": v}
 
     def _newton_schulz(self, x):
         wide = x.shape[-2] > x.shape[-1]

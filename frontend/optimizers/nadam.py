@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from .base import Optimizer, base_arguments
+from .base import MomentOptimizer
 
 
-class Nadam(Optimizer):
+class Nadam(MomentOptimizer):
     """Adam whose momentum looks one step ahead, with the momentum schedule
     `u_t = beta_1 * (1 - 0.5 * 0.96 ** t)` and its running product kept as shared state.
 
@@ -16,13 +16,6 @@ class Nadam(Optimizer):
     >>> np.round(w.numpy(), 3)
     array([-0.1], dtype=float32)
     """
-
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, weight_decay=None,
-                 clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99,
-                 ema_overwrite_frequency=None, loss_scale_factor=None, gradient_accumulation_steps=None, name=None,
-                 **kwargs):
-        super().__init__(**base_arguments(locals()), **kwargs)
-        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
 
     def slot_groups(self):
         return [("momentum", "velocity")]
@@ -49,6 +42,3 @@ class Nadam(Optimizer):
         m_hat = u_t_1 * m / (1 - u_product_t_1) + (1 - u_t) * gradient / (1 - u_product_t)
         v_hat = v / (1 - jnp.power(beta_2, local_step))
         return variable - m_hat * learning_rate / (jnp.sqrt(v_hat) + self.epsilon), {"momentum": m, "velocity": v}
-
-    def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
