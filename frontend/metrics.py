@@ -15,6 +15,7 @@ import contextlib
 import difflib
 
 import jax.numpy as jnp
+import numpy as np
 
 from . import config, initializers, losses, naming
 from .losses import divide_no_nan, squeeze_or_expand_to_same_rank
@@ -90,7 +91,7 @@ class Metric:
     def stateless_reset_state(self) -> list:
         """Pure: the state arrays of a fresh metric (zeros, as Keras's reset_state, unless the
         subclass's own `reset_state` says otherwise)."""
-        zeros = [jnp.zeros(v.shape, v.dtype) for v in self._variables]
+        zeros = [np.zeros(v.shape, v.dtype) for v in self._variables]  # host zeros: no device program
         if type(self).reset_state is Metric.reset_state:
             return zeros
         with _bound(self._variables, zeros) as scope:

@@ -203,7 +203,7 @@ class Optimizer:
         self.built = True
 
     def _state_variable(self, name, shape, dtype, initial) -> Variable:
-        value = jnp.full(tuple(shape), initial, dtype)
+        value = np.full(tuple(shape), initial, jnp.dtype(dtype))  # host values: no device program
         return Variable(value, name=name, path=f"{self.name}/{name}", trainable=False, kind="state")
 
     @property
