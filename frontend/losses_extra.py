@@ -14,7 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np  # noqa: F401  (the doctests use it)
 
-from . import config
+from . import config, ops
 from .losses import Loss, LossFunctionWrapper, binary_crossentropy, squeeze_or_expand_to_same_rank
 
 
@@ -283,39 +283,10 @@ def ctc(y_true, y_pred):
     if y_pred.ndim != 3:
         raise ValueError(f"ctc: logits `y_pred` are expected to be a tensor of shape (batch_size, max_length, "
                          f"num_classes), received y_pred.shape={y_pred.shape}")
-    return _ctc_forward(y_true, y_pred.astype(jnp.promote_types(y_pred.dtype, "float32")),
-                        jnp.sum(y_true != 0, axis=-1).astype("int32"))
-
-
-def _ctc_forward(labels, logits, label_lengths, blank=0):
-    """-log p(labels | logits) by the CTC forward algorithm in log space (the blank-separated
-    states as a `phi` lattice of blanks and an `emit` lattice of labels, as Keras's JAX backend
-    computes it, with -1e5 standing for log 0)."""
-    batch, steps, classes = logits.shape
-    max_labels = labels.shape[1]
-    log_zero = -1e5
-    logprobs = jax.nn.log_softmax(logits)
-    repeat = jnp.pad((labels[:, :-1] == labels[:, 1:]).astype(logits.dtype), ((0, 0), (0, 1)))
-    logprobs_blank = jnp.transpose(logprobs[:, :, blank:blank + 1], (1, 0, 2))
-    logprobs_emit = jnp.transpose(jnp.einsum("btk,bnk->btn", logprobs, jax.nn.one_hot(labels, classes,
-                                                                                    dtype=logits.dtype)), (1, 0, 2))
-    phi0 = jnp.full((batch, max_labels + 1), log_zero, logits.dtype).at[:, 0].set(0.0)
-    emit0 = jnp.full((batch, max_labels), log_zero, logits.dtype)
-
-    def add_to_phi(phi, score):
-        return jnp.concatenate([phi[:, :1], jnp.logaddexp(phi[:, 1:], score)], axis=-1)
-
-    def step(carry, x):
-        prev_phi, prev_emit = carry
-        logprob_emit, logprob_blank = x
-        phi = add_to_phi(prev_phi, prev_emit + log_zero * repeat)
-        next_emit = jnp.logaddexp(phi[:, :-1] + logprob_emit, prev_emit + logprob_emit)
-        next_phi = add_to_phi(phi + logprob_blank, prev_emit + logprob_blank + log_zero * (1.0 - repeat))
-        return (next_phi, next_emit), None
-
-    (phi, emit), _ = jax.lax.scan(step, (phi0, emit0), (logprobs_emit, logprobs_blank))
-    last = add_to_phi(phi, emit)
-    return -jnp.sum(last * jax.nn.one_hot(label_lengths, max_labels + 1, dtype=last.dtype), axis=-1)
+    # The CTC forward algorithm is the registered `ctc_loss` op (kerax.ops.ctc_loss).
+    label_lengths = jnp.sum(y_true != 0, axis=-1).astype("int32")
+    output_lengths = jnp.full((y_pred.shape[0],), y_pred.shape[1], "int32")
+    return ops.ctc_loss(y_true, y_pred, label_lengths, output_lengths, mask_index=0)
 
 
 # -- Loss classes -------------------------------------------------------------------------------
