@@ -9,7 +9,7 @@ import contextlib
 import threading
 
 import jax
-import jax.numpy as jnp
+import numpy as np
 
 from .interrupt import deferred_interrupt
 
@@ -31,13 +31,14 @@ class DeviceState:
             for i, variable in enumerate(group):
                 array = variable.value
                 if id(array) in seen:  # a buffer may be donated only once per call
-                    array = jnp.copy(array)
+                    array = np.array(array)  # a host copy: a device copy compiles a program
                 seen.add(id(array))
                 row.append(array)
                 self.index[id(variable)] = (gi, i)
             values.append(row)
-        if shardings is not None:
-            values = jax.device_put(values, shardings)
+        # Every value committed to its place: a program compiled for state that is partly placed
+        # (host arrays, uncommitted arrays) would compile again once its own outputs come back.
+        values = jax.device_put(values, shardings if shardings is not None else jax.devices()[0])
         self.values = tuple(values)
         self._reading = threading.local()  # a snapshot some thread reads instead (see reading())
         self.position = None  # (epoch, step, NumPy RNG state of the epoch's shuffle), kept by fit
@@ -69,7 +70,8 @@ class DeviceState:
         gi, i = self.index[id(variable)]
         old = self.values[gi][i]
         sharding = getattr(old, "sharding", None)
-        array = jnp.asarray(array, dtype=old.dtype)
+        if not (isinstance(array, jax.Array) and array.dtype == old.dtype):
+            array = np.asarray(array, dtype=old.dtype)  # converted on the host: no device program
         self.values[gi][i] = jax.device_put(array, sharding) if sharding is not None else array
 
     def update(self, values) -> None:
