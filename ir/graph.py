@@ -58,20 +58,42 @@ INPUT_KINDS = (
     "param",  # a weight (trainable or frozen)
     "state",  # a non-trainable variable threaded through the step (BatchNorm statistics, RNN state)
     "rng",    # a random-key state variable, advanced by the graph
+    "const",  # an array constant of the pool: named by a hash of its bytes, its value held beside the text
 )
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class GraphInput:
+    """One input of a graph. A `const` input holds its array in `data` (None when the graph was
+    parsed from text without its constant pool)."""
+
     value: Value
     kind: str
     name: str
     trainable: bool = False
     initializer: str = ""
+    data: object = None
 
     def __post_init__(self):
         if self.kind not in INPUT_KINDS:
             raise ValueError(f"Graph input kind: expected one of {INPUT_KINDS}, received {self.kind!r}")
+        if self.data is not None and self.kind != "const":
+            raise ValueError(f"Graph input {self.name!r}: only a const input holds data")
+
+
+def constant_name(array) -> str:
+    """The pool name of an array constant: a short hash of its dtype, shape and bytes.
+
+    >>> constant_name(np.zeros((2, 2), "float32"))  # doctest: +SKIP
+    '#5f0f1c4b9e'
+    """
+    import hashlib
+
+    import numpy as np
+
+    array = np.ascontiguousarray(array)
+    digest = hashlib.sha256(f"{array.dtype.name}{array.shape}".encode() + array.tobytes()).hexdigest()
+    return "#" + digest[:10]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -92,6 +114,11 @@ class Graph:
 
     def replace(self, **changes) -> "Graph":
         return replace(self, **changes)
+
+    @property
+    def constants(self) -> dict:
+        """The constant pool: pool name -> array, for `parse(text, constants=...)`."""
+        return {gi.name: gi.data for gi in self.inputs if gi.kind == "const"}
 
     def inputs_of_kind(self, *kinds) -> list:
         return [i for i in self.inputs if i.kind in kinds]

@@ -14,7 +14,7 @@ from .graph import Graph, GraphInput, Node, Provenance, Value
 from .types import DTYPE_LONG, TensorType
 
 _TYPE = re.compile(r"(\w+)\[([^\]]*)\]")
-_INPUT = re.compile(r'^  (input|param|state|rng) (%\d+): (\S+) ("(?:[^"\\]|\\.)*")( trainable)?(?: init=(".*"))?$')
+_INPUT = re.compile(r'^  (input|param|state|rng|const) (%\d+): (\S+) ("(?:[^"\\]|\\.)*")( trainable)?(?: init=(".*"))?$')
 _NODE = re.compile(r"^  (%\d+(?:, %\d+)*) = (\w+)\(([^)]*)\)(?: \{(.*?)\})? : (.*?) loc\((.*)\)$")
 _NAMED = re.compile(r'^  (output|update) ("(?:[^"\\]|\\.)*") = (%\d+)$')
 _LOSS = re.compile(r"^  loss (%\d+)$")
@@ -55,7 +55,9 @@ def parse_attrs(text: str) -> tuple:
     return tuple(sorted((kw.arg, literal(kw.value)) for kw in call.keywords))
 
 
-def parse(text: str) -> Graph:
+def parse(text: str, constants: dict | None = None) -> Graph:
+    """The graph of `text`. `constants` (a graph's `constants`) gives the const inputs their
+    arrays; without it they hold none, and the graph prints and verifies but cannot run."""
     lines = text.splitlines()
     if not lines or not lines[0].startswith("graph "):
         raise ParseError("Expected the first line to be: graph \"NAME\"")
@@ -73,8 +75,15 @@ def parse(text: str) -> Graph:
         if m := _INPUT.match(line):
             kind, ref, type_text, input_name, trainable, init = m.groups()
             values[ref] = Value(parse_type(type_text))
-            inputs.append(GraphInput(values[ref], kind, json.loads(input_name), bool(trainable),
-                                     json.loads(init) if init else ""))
+            input_name = json.loads(input_name)
+            data = None
+            if kind == "const" and constants is not None:
+                if input_name not in constants:
+                    raise ParseError(f"Line {lineno}: constant {input_name} is not in the constant pool given "
+                                     f"({len(constants)} entries)")
+                data = constants[input_name]
+            inputs.append(GraphInput(values[ref], kind, input_name, bool(trainable),
+                                     json.loads(init) if init else "", data))
         elif m := _NODE.match(line):
             refs, op, args, attrs, types, loc = m.groups()
             registry.get(op)

@@ -6,6 +6,9 @@
       %2 = matmul(%0, %1) : f32[?,64] loc("mlp/dense", "train.py:12")
       output "dense" = %2
 
+Array constants are `const` inputs named by a hash of their bytes (`const %3: f32[256,256]
+"#5f0f1c4b9e"`); their values travel beside the text (`graph.constants`).
+
 Value names are assigned here, in order of definition, so two dumps of one graph are identical.
 """
 from __future__ import annotations

@@ -5,7 +5,8 @@ An error quotes the failing line of the text form with a few lines around it.
 from __future__ import annotations
 
 from . import registry
-from .graph import Graph
+from .graph import Graph, constant_name
+from .types import TensorType, canonical_dtype
 from .printer import print_graph
 
 
@@ -36,6 +37,12 @@ def verify(graph: Graph, mesh_axes: tuple | None = None) -> Graph:
         defined.add(gi.value)
         names.add(gi.name)
         _check_sharding(gi.value.type, mesh_axes, lambda m: fail(m, 1 + i))
+        if gi.kind == "const" and gi.data is not None:
+            data_type = TensorType(tuple(gi.data.shape), canonical_dtype(gi.data.dtype))
+            if data_type != _unsharded(gi.value.type):
+                fail(f"Constant {gi.name} is declared {gi.value.type} but holds {data_type}", 1 + i)
+            if constant_name(gi.data) != gi.name:
+                fail(f"Constant {gi.name} holds an array whose hash is {constant_name(gi.data)}", 1 + i)
 
     for i, node in enumerate(graph.nodes):
         line = first_node_line + i
@@ -62,7 +69,7 @@ def verify(graph: Graph, mesh_axes: tuple | None = None) -> Graph:
     for k, value in enumerate(graph.outputs):
         if value not in defined:
             fail(f"Output {graph.output_names[k]!r} is not defined", tail + k)
-    stateful = {gi.name: gi for gi in graph.inputs if gi.kind != "input"}
+    stateful = {gi.name: gi for gi in graph.inputs if gi.kind not in ("input", "const")}
     for k, (name, value) in enumerate(graph.updates):
         line = tail + len(graph.outputs) + k
         if name not in stateful:
