@@ -1,4 +1,4 @@
-"""The pass manager: an ordered pipeline of named `Graph -> Graph` passes.
+"""The pass manager: an ordered pipeline of named `(Graph, PassContext) -> Graph` passes.
 
 Instrumentation wraps passes from outside (passes never print): verification after each pass
 (on in tests and when KERAX_VERIFY=1), per-pass timing, and IR text before/after any pass,
@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..ir import Graph, print_graph, verify
+from .context import PassContext
 
 
 @dataclass(frozen=True)
 class Pass:
     name: str
-    run: Callable[[Graph], Graph]
+    run: Callable[[Graph, PassContext], Graph]
     doc: str
 
 
@@ -33,7 +34,7 @@ class PassReport:
 class PassManager:
     """Run `passes` in order.
 
-    >>> graph = PassManager(default_pipeline()).run(graph)  # doctest: +SKIP
+    >>> graph = PassManager(default_pipeline()).run(graph, PassContext(mode="train"))  # doctest: +SKIP
     """
 
     def __init__(self, passes: list, verify_each: bool | None = None, dump: set | None = None, dump_dir: str | None = None):
@@ -50,18 +51,19 @@ class PassManager:
     def _wants(self, name: str) -> bool:
         return "all" in self.dump or name in self.dump or self.dump_dir is not None
 
-    def run(self, graph: Graph) -> Graph:
+    def run(self, graph: Graph, context: PassContext | None = None) -> Graph:
+        context = PassContext() if context is None else context
         self.report = PassReport()
         self._record("input", graph, "before")
         if self.verify_each:
-            verify(graph)
+            verify(graph, context.mesh_axes)
         for index, p in enumerate(self.passes):
             start = time.perf_counter()
-            graph = p.run(graph)
+            graph = p.run(graph, context)
             self.report.seconds[p.name] = time.perf_counter() - start
             self.report.nodes[p.name] = len(graph.nodes)
             if self.verify_each:
-                verify(graph)
+                verify(graph, context.mesh_axes)
             self._record(p.name, graph, "after", index + 1)
         return graph
 

@@ -16,9 +16,9 @@ _built_graphs = []
 _original_run = pass_manager.PassManager.run
 
 
-def _recording_run(self, graph):
+def _recording_run(self, graph, context=None):
     _built_graphs.append(graph)
-    result = _original_run(self, graph)
+    result = _original_run(self, graph, context)
     _built_graphs.append(result)
     return result
 

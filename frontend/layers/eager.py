@@ -1,10 +1,13 @@
-"""Calling a layer or model on arrays: traced once per input signature, lowered, jitted, cached."""
+"""Calling a layer or model on arrays: traced once per input signature, optimized by the same
+pass pipeline as a compiled model (so every Keras parity test of a layer also checks the passes),
+lowered, jitted, cached."""
 from __future__ import annotations
 
 import jax
 import numpy as np
 
 from ...lowering import lower
+from ...passes import PassManager, default_pipeline
 from ..tracing import Trace, concrete
 
 
@@ -45,10 +48,14 @@ class EagerProgram:
                 sym_kwargs = {**sym_kwargs, "training": training}
             out = layer._traced_call(trace, sym_args, sym_kwargs)
             flat_out, self.out_tree = jax.tree.flatten(out)
-            self.graph = trace.finish(flat_out, [f"output_{i}" for i in range(len(flat_out))])
+            traced = trace.finish(flat_out, [f"output_{i}" for i in range(len(flat_out))])
             self.variables = list(trace.reads)
             self.names = [trace.names[v] for v in self.variables]
             self.assigned = [(v, trace.names[v]) for v in trace.assigned]
+        from ..models.programs import pass_context
+
+        context = pass_context("train" if training else "predict")
+        self.graph = PassManager(default_pipeline(context)).run(traced, context)
         self.apply = apply = lower(self.graph)
         self.name_of = dict(zip(self.variables, self.names))
         names = self.names

@@ -90,13 +90,16 @@ class CompiledModel:
             raise RuntimeError(f"You must call compile() on model '{self.name}' before calling {what}()")
 
     # -- programs -------------------------------------------------------------------------------------
-    def _program(self, x_list, training: bool) -> ModelProgram:
+    def _program(self, x_list, training: bool, mode: str | None = None) -> ModelProgram:
+        """The traced, optimized forward program for these inputs and this step ("train", "test"
+        or "predict"; by default "train" when training else "predict"). Built on first use only."""
         self._check_input_shapes(x_list)
         signature = input_signature(x_list, keep_batch=self._fixed_batch())
-        key = (signature, training)
+        mode = mode or ("train" if training else "predict")
+        key = (signature, mode == "train", mode)
         if key not in self._programs:
             with self._compiled_trainability():
-                self._programs[key] = ModelProgram(self, signature, training, self._mesh())
+                self._programs[key] = ModelProgram(self, signature, mode)
         return self._programs[key]
 
     def _check_input_shapes(self, x_list) -> None:
@@ -120,26 +123,20 @@ class CompiledModel:
                 return tensor.shape[0]
         return None
 
-    def _mesh(self):
-        from ..distribution import distribution
-
-        active = distribution()
-        return None if active is None else active.device_mesh.jax_mesh
-
     def _state_lists(self):
         if self._frozen is None:
             self._freeze_trainable()
         return self._frozen
 
-    def _forward(self, x_list, training: bool):
+    def _forward(self, x_list, mode: str):
         trainable, non_trainable = self._state_lists()
-        fn = self._program(x_list, training).forward(trainable, non_trainable)
-        return lambda t, nt, x, _training=training: fn(t, nt, x)
+        return self._program(x_list, mode == "train", mode).forward(trainable, non_trainable)
 
-    def _prepare(self, sample):
-        """Build the model, its loss, metrics and optimizer from one batch (x[, y[, sw]])."""
+    def _prepare(self, sample, mode: str = "train"):
+        """Build the model, its loss, metrics and optimizer from one batch (x[, y[, sw]]), tracing
+        only the program of `mode`."""
         x = self._flatten_inputs(sample[0])
-        program = self._program(x, training=True)
+        program = self._program(x, mode == "train", mode)
         trainable, _ = self._state_lists()
         if self._compiled_loss is None and self._compile_args is not None:
             names = self.output_names
