@@ -7,7 +7,7 @@ from __future__ import annotations
 from . import registry
 from .graph import Graph, constant_name
 from .types import TensorType, canonical_dtype
-from .printer import print_graph
+from .printer import graph_lines
 
 
 class VerifierError(ValueError):
@@ -19,8 +19,7 @@ def verify(graph: Graph, mesh_axes: tuple | None = None) -> Graph:
 
     >>> verify(graph)  # doctest: +SKIP
     """
-    text_lines = print_graph(graph).splitlines()
-    first_node_line = 1 + len(graph.inputs)
+    text_lines, where = graph_lines(graph)
 
     def fail(message: str, line: int):
         lo, hi = max(0, line - 2), min(len(text_lines), line + 3)
@@ -31,21 +30,26 @@ def verify(graph: Graph, mesh_axes: tuple | None = None) -> Graph:
     names = set()
     for i, gi in enumerate(graph.inputs):
         if gi.value in defined:
-            fail("Graph input defined twice", 1 + i)
+            fail("Graph input defined twice", where[("input", i)])
         if gi.name in names:
-            fail(f"Two graph inputs are named {gi.name!r}", 1 + i)
+            fail(f"Two graph inputs are named {gi.name!r}", where[("input", i)])
         defined.add(gi.value)
         names.add(gi.name)
-        _check_sharding(gi.value.type, mesh_axes, lambda m: fail(m, 1 + i))
+        _check_sharding(gi.value.type, mesh_axes, lambda m: fail(m, where[("input", i)]))
         if gi.kind == "const" and gi.data is not None:
             data_type = TensorType(tuple(gi.data.shape), canonical_dtype(gi.data.dtype))
             if data_type != _unsharded(gi.value.type):
-                fail(f"Constant {gi.name} is declared {gi.value.type} but holds {data_type}", 1 + i)
+                fail(f"Constant {gi.name} is declared {gi.value.type} but holds {data_type}", where[("input", i)])
             if constant_name(gi.data) != gi.name:
-                fail(f"Constant {gi.name} holds an array whose hash is {constant_name(gi.data)}", 1 + i)
+                fail(f"Constant {gi.name} holds an array whose hash is {constant_name(gi.data)}", where[("input", i)])
 
     for i, node in enumerate(graph.nodes):
-        line = first_node_line + i
+        line = where[("node", i)]
+        for key, region in node.regions:  # closed: checked on its own, its inputs bound to the operands
+            try:
+                verify(region, mesh_axes)
+            except VerifierError as error:
+                fail(f"Region {key!r} of '{node.op}' is malformed: {error}", line)
         for position, value in enumerate(node.inputs):
             if value not in defined:
                 fail(f"Operand {position} of '{node.op}' is used before it is defined", line)
@@ -63,7 +67,7 @@ def verify(graph: Graph, mesh_axes: tuple | None = None) -> Graph:
                 fail(f"Result {k} of '{node.op}' is defined twice", line)
             defined.add(out)
 
-    tail = first_node_line + len(graph.nodes)
+    tail = where[("tail", 0)]
     if len(graph.outputs) != len(graph.output_names):
         fail(f"{len(graph.outputs)} outputs but {len(graph.output_names)} output names", tail)
     for k, value in enumerate(graph.outputs):

@@ -31,6 +31,13 @@ class PassReport:
     dumps: dict = field(default_factory=dict)  # "before:<pass>" / "after:<pass>" -> IR text
 
 
+def run_nested(run, graph: Graph, context: PassContext) -> Graph:
+    """`run` on every region (innermost first), then on `graph`: each pass sees nested graphs
+    without knowing about them. A region's inputs are its signature, so no pass drops them."""
+    graph = graph.map_regions(lambda region: run_nested(run, region, context))
+    return run(graph, context)
+
+
 class PassManager:
     """Run `passes` in order.
 
@@ -59,7 +66,7 @@ class PassManager:
             verify(graph, context.mesh_axes)
         for index, p in enumerate(self.passes):
             start = time.perf_counter()
-            graph = p.run(graph, context)
+            graph = run_nested(p.run, graph, context)
             self.report.seconds[p.name] = time.perf_counter() - start
             self.report.nodes[p.name] = len(graph.nodes)
             if self.verify_each:
