@@ -14,8 +14,11 @@ class VerifierError(ValueError):
     pass
 
 
-def verify(graph: Graph, mesh_axes: tuple | None = None) -> Graph:
+def verify(graph: Graph, mesh_axes: tuple | dict | None = None) -> Graph:
     """Return `graph` unchanged if it is well formed, else raise VerifierError.
+
+    `mesh_axes` names the mesh's axes; given as {axis: size}, every sharded dimension must
+    also divide by the product of its axes' sizes.
 
     >>> verify(graph)  # doctest: +SKIP
     """
@@ -35,7 +38,7 @@ def verify(graph: Graph, mesh_axes: tuple | None = None) -> Graph:
             fail(f"Two graph inputs are named {gi.name!r}", where[("input", i)])
         defined.add(gi.value)
         names.add(gi.name)
-        _check_sharding(gi.value.type, mesh_axes, lambda m: fail(m, where[("input", i)]))
+        _check_sharding(gi.value.type, mesh_axes, lambda m: fail(m, where[("input", i)]), f"input {gi.name!r}")
         if gi.kind == "const" and gi.data is not None:
             data_type = TensorType(tuple(gi.data.shape), canonical_dtype(gi.data.dtype))
             if data_type != _unsharded(gi.value.type):
@@ -62,7 +65,7 @@ def verify(graph: Graph, mesh_axes: tuple | None = None) -> Graph:
         for k, (want, out) in enumerate(zip(expected, node.outputs)):
             if _unsharded(out.type) != want:
                 fail(f"Result {k} of '{node.op}' is declared {out.type} but the op gives {want}", line)
-            _check_sharding(out.type, mesh_axes, lambda m: fail(m, line))
+            _check_sharding(out.type, mesh_axes, lambda m: fail(m, line), f"result {k} of '{node.op}'")
             if out in defined:
                 fail(f"Result {k} of '{node.op}' is defined twice", line)
             defined.add(out)
@@ -93,7 +96,7 @@ def _unsharded(t):
     return t.with_sharding(None) if t.sharding is not None else t
 
 
-def _check_sharding(t, mesh_axes, fail):
+def _check_sharding(t, mesh_axes, fail, what: str = "value"):
     if t.sharding is None:
         return
     used = [axis for axes in t.sharding for axis in axes]
@@ -103,3 +106,11 @@ def _check_sharding(t, mesh_axes, fail):
         unknown = sorted(set(used) - set(mesh_axes))
         if unknown:
             fail(f"Sharding {t} names mesh axes {unknown}, expected axes of the mesh {tuple(mesh_axes)}")
+    if isinstance(mesh_axes, dict):
+        for dim, (size, axes) in enumerate(zip(t.shape, t.sharding)):
+            parts = 1
+            for axis in axes:
+                parts *= mesh_axes[axis]
+            if size is not None and size % parts:
+                fail(f"Sharding of {what}: dimension {dim} has size {size}, which does not divide over mesh axes "
+                     f"{'+'.join(axes)} ({parts} devices)")

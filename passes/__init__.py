@@ -4,6 +4,7 @@ from .cse import cse
 from .dce import dce
 from .manager import Pass, PassManager, PassReport
 from .rewrite import Rule, apply_rules
+from .shard import shard
 from .simplify import simplify
 
 
@@ -14,7 +15,8 @@ def default_pipeline(context: PassContext | None = None) -> list:
         Pass("cse", cse, "merge identical pure computations"),
         Pass("simplify", simplify, "remove ops that leave their operand unchanged"),
         Pass("dce-final", dce, "drop what the rewrites left unused"),
+        Pass("shard", shard, "lay data, weights and state out over the mesh of the distribution"),
     ]
 
 
-__all__ = ["Pass", "PassContext", "PassManager", "PassReport", "Rule", "apply_rules", "cse", "dce", "default_pipeline", "simplify"]
+__all__ = ["Pass", "PassContext", "PassManager", "PassReport", "Rule", "apply_rules", "cse", "dce", "default_pipeline", "shard", "simplify"]

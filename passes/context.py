@@ -35,6 +35,6 @@ class PassContext:
         return self.mode == "train"
 
     @property
-    def mesh_axes(self) -> tuple | None:
-        """The mesh's axis names, for the verifier; None without a mesh."""
-        return None if self.mesh is None else tuple(self.mesh.axis_names)
+    def mesh_axes(self) -> dict | None:
+        """The mesh's axes and their sizes, for the verifier; None without a mesh."""
+        return None if self.mesh is None else dict(self.mesh.shape)

@@ -155,9 +155,26 @@ class CompiledModel:
             from ..distribution import distribution
 
             active = distribution()
-            shardings = None if active is None else active.state_shardings(groups)
+            shardings = None if active is None else self._state_shardings(groups, active.device_mesh.jax_mesh)
             self._device_state = DeviceState(groups, shardings)
         return self._device_state
+
+    def _state_shardings(self, groups, mesh):
+        """Where each state array lives, read from the sharding pass's annotations on the traced
+        programs (one source of truth): a variable by its path, an optimizer slot by the path of
+        the variable it was made for; what no program reads stays replicated."""
+        from ...lowering.sharding import named_sharding
+
+        layouts = {}
+        for program in self._programs.values():
+            for gi in program.graph.inputs:
+                if gi.kind in ("param", "state") and gi.value.type.sharding is not None:
+                    layouts[gi.name] = gi.value.type.sharding
+        names = {}
+        for program in self._programs.values():
+            names.update((id(v), n) for v, n in program.names.items())
+        return [[named_sharding(mesh, layouts.get(names.get(id(v)) or getattr(v, "layout_path", None) or v.path))
+                 for v in group] for group in groups]
 
     def _release_state(self):
         if self._device_state is not None:

@@ -82,5 +82,5 @@ def test_the_context_carries_the_distribution(monkeypatch):
     layout_map["dense.*kernel"] = (None, "model")
     dist.set_distribution(dist.ModelParallel(layout_map=layout_map, batch_dim_name="batch"))
     context = programs.pass_context("test")
-    assert context.mesh_axes == ("batch", "model") and context.batch_axis == "batch"
+    assert context.mesh_axes == {"batch": 2, "model": 4} and context.batch_axis == "batch"
     assert context.layout_map is layout_map and not context.training
