@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..ir import Graph, print_graph, verify
+from ..runtime.atomic import atomic_write
 from .context import PassContext
 
 
@@ -82,6 +83,5 @@ class PassManager:
         if self.dump_dir:
             os.makedirs(self.dump_dir, exist_ok=True)
             path = os.path.join(self.dump_dir, f"{graph.name}.{index:02d}.{name}.ir")
-            with open(path + ".tmp", "w") as f:
+            with atomic_write(path, "w") as f:
                 f.write(text)
-            os.replace(path + ".tmp", path)
