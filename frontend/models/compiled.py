@@ -96,7 +96,9 @@ class CompiledModel:
         self._check_input_shapes(x_list)
         signature = input_signature(x_list, keep_batch=self._fixed_batch())
         mode = mode or ("train" if training else "predict")
-        key = (signature, mode == "train", mode)
+        from ..distribution import distribution
+
+        key = (signature, mode == "train", mode, distribution())  # layouts are part of the program
         if key not in self._programs:
             with self._compiled_trainability():
                 self._programs[key] = ModelProgram(self, signature, mode)

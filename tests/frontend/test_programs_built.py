@@ -84,3 +84,14 @@ def test_the_context_carries_the_distribution(monkeypatch):
     context = programs.pass_context("test")
     assert context.mesh_axes == {"batch": 2, "model": 4} and context.batch_axis == "batch"
     assert context.layout_map is layout_map and not context.training
+
+
+def test_the_distribution_is_part_of_the_program_key(monkeypatch):
+    from kerax import distribution as dist
+
+    traced, m = counting(monkeypatch), model()
+    m.predict(X, verbose=0)
+    dist.set_distribution(dist.DataParallel())
+    program = m._program([X], False, "predict")
+    assert traced == [False, False] and program.context.mesh is not None
+    assert program.graph.data_inputs[0].value.type.sharding == (("batch",), ())
