@@ -13,14 +13,17 @@ from __future__ import annotations
 from ..ir import Graph, GraphInput, Node, Value
 
 
-def layout_of(context, name: str, rank: int):
-    """The IR sharding (mesh axes per dimension) the layout map gives variable `name`, or None."""
+def layout_of(context, name: str, shape):
+    """The IR sharding (mesh axes per dimension) the layout map gives variable `name`, or None.
+    A layout map that decides by shape too (the fully-sharded preset) has `layout_for`."""
     if context.layout_map is None:
         return None
-    layout = context.layout_map[name.split("#")[0]]
+    path = name.split("#")[0]
+    by_shape = getattr(context.layout_map, "layout_for", None)
+    layout = by_shape(path, shape) if by_shape is not None else context.layout_map[path]
     if layout is None:
         return None
-    axes = tuple(layout.axes)
+    axes, rank = tuple(layout.axes), len(shape)
     if len(axes) != rank:
         raise ValueError(f"LayoutMap entry for '{name}' has {len(axes)} axes {axes}, but the variable has rank {rank}")
     return tuple(() if a is None else (a,) if isinstance(a, str) else tuple(a) for a in axes)
@@ -35,7 +38,7 @@ def shard(graph: Graph, context) -> Graph:
         if gi.kind == "input" and context.batch_axis and t.rank and t.shape[0] is None:
             layouts[gi.value] = ((context.batch_axis,),) + ((),) * (t.rank - 1)
         elif gi.kind in ("param", "state"):
-            layouts[gi.value] = layout_of(context, gi.name, t.rank)
+            layouts[gi.value] = layout_of(context, gi.name, t.shape)
     by_name = {gi.name: layouts.get(gi.value) for gi in graph.inputs}
     made = {out for node in graph.nodes for out in node.outputs}
     for name, value in graph.updates:

@@ -60,3 +60,19 @@ def test_verifier_rejects_a_dimension_that_does_not_divide_over_its_axes():
     with pytest.raises(VerifierError, match=r"input 'dense/kernel': dimension 1 has size 10, which does not divide "
                                             r"over mesh axes model \(4 devices\)"):
         verify(b.finish([], []), {"batch": 2, "model": 4})
+
+
+def test_the_fully_sharded_preset_splits_every_large_weight_and_its_slots_8_ways():
+    single = train(None)
+    sharded = train(kerax.distribution.FullyShardedDataParallel(min_elements=64))
+    for a, b in zip(single.get_weights(), sharded.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-5, rtol=1e-5)
+    opt = sharded.optimizer
+    state = sharded._device_state
+    for index, variable in enumerate(opt._trainable_variables):
+        slots = [opt.variables[opt._slot_index[(name, index)] + 2] for name in ("momentum", "velocity")]
+        arrays = [state.read(v) for v in (variable, *slots)]
+        large = int(np.prod(variable.shape)) >= 64
+        for array in arrays:
+            shards = {s.data.nbytes for s in array.addressable_shards}
+            assert shards == ({array.nbytes // 8} if large else {array.nbytes}), (variable.path, array.sharding)
