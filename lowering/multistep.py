@@ -68,7 +68,7 @@ def compile_multistep(step, stats: ExecutionStats, plan_for: Callable[..., LoopP
                       collect: bool = False, in_shardings=None, out_shardings=None, place=None):
     """The program of one kind: `run(state, superbatch, commit=None) -> (out, state)`.
 
-    `plan_for(steps, batch, superbatch)` makes the loop plan on the first execution. `place(superbatch)`
+    `plan_for(batch, superbatch)` makes the loop plan on the first execution. `place(superbatch)`
     puts data on the devices (with its sharding). `commit(state)` is called with the new state
     after every dispatch, so an interruption between dispatches loses no completed step.
     With `collect`, `out` is a list of per-dispatch outputs whose leading axis is steps x batch.
@@ -86,14 +86,17 @@ def compile_multistep(step, stats: ExecutionStats, plan_for: Callable[..., LoopP
             commit(state)
         return out, state
 
-    def run(state, superbatch, commit=None):
-        steps, batch = _leading_shape(superbatch)
+    def plan(superbatch) -> LoopPlan:
         if run.plan is None:
-            run.plan = stats.loops[kind] = plan_for(steps, batch, superbatch)
+            run.plan = stats.loops[kind] = plan_for(_leading_shape(superbatch)[1], superbatch)
+        return run.plan
+
+    def run(state, superbatch, commit=None):
+        steps, strategy = _leading_shape(superbatch)[0], plan(superbatch).strategy
         if steps == 1:
             out, state = dispatch(single, state, superbatch, commit)
             return ([out] if collect else out), state
-        if run.plan.strategy == SCAN:
+        if strategy == SCAN:
             out, state = dispatch(scanned, state, superbatch, commit)
             return ([out] if collect else out), state
         outs = []
@@ -104,7 +107,7 @@ def compile_multistep(step, stats: ExecutionStats, plan_for: Callable[..., LoopP
 
     run.plan = None
     run.jitted = {"single": single, "scan": scanned}
-    run.pads_steps = lambda: run.plan is not None and run.plan.strategy == SCAN
+    run.plan_for = plan
     return run
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import jax
 import numpy as np
 
+from ..lowering.loop_plan import SCAN
 
 
 def logs_to_floats(logs: dict) -> dict:
@@ -17,18 +18,19 @@ def run_steps(program, state, data, k_max: int, on_begin=None, on_end=None, coll
     `k_max` steps per execution and commits the state after each dispatch.
 
     Returns the last execution's output, or with `collect` every step's output, concatenated on
-    the host. With `pad` (predict), a short batch is padded to the first batch's size and, under
+    the host. With `pad` (predict), a short batch is padded to the batch size (for iterables, the
+    first batch's size) and, under
     a scan, a short execution to `k_max` steps, so that one program serves them all; the padded
     rows are dropped on the host."""
     step, last, collected = 0, None, []
-    full_batch = None
+    full_batch = getattr(data, "batch_size", None)  # arrays: the batch_size asked for
     for superbatch, steps in data.superbatches(k_max):
         if on_begin is not None:
             on_begin(step)
         real = None
         if pad:
             full_batch = full_batch or _batch_size(superbatch)
-            target = k_max if program.pads_steps() else steps
+            target = k_max if program.plan_for(superbatch).strategy == SCAN else steps
             real = (steps, _batch_size(superbatch), full_batch)
             superbatch = pad_superbatch(superbatch, target, full_batch)
         out, _ = program(state.values, superbatch, state.update)

@@ -201,11 +201,11 @@ class CompiledModel:
                 shardings = active.program_shardings(self._state().values)
             training = kind == "train"
 
-            def plan_for(steps, batch, superbatch):
+            def plan_for(batch, superbatch):
                 x = superbatch[0] if isinstance(superbatch, tuple) else superbatch
                 first = [a[0] for a in self._flatten_inputs(x)]
                 graph = self._program(first, training, kind).graph  # traced once, reused by the step
-                return plan_loop([graph], jax.default_backend(), steps, batch, training)
+                return plan_loop([graph], jax.default_backend(), self.steps_per_execution, batch, training)
 
             self._executables[kind] = compile_multistep(step, self.execution_stats, plan_for, kind,
                                                         collect=kind == "predict", place=self._place(), **shardings)
