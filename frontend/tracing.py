@@ -34,6 +34,16 @@ def current_trace():
     return stack[-1] if stack else None
 
 
+class outside_trace:
+    """Run code on arrays while a trace is open (an opaque node's body): no trace is current."""
+
+    def __enter__(self):
+        _stack().append(None)
+
+    def __exit__(self, *exc):
+        _stack().pop()
+
+
 class SymbolicTensor(TensorOperators):
     """A tensor inside a trace: an IR value plus the trace it belongs to."""
 
@@ -71,6 +81,9 @@ class SymbolicTensor(TensorOperators):
     def __iter__(self):
         raise TypeError("Iterating over a symbolic tensor is not supported: index it or use kerax.ops.unstack")
 
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError("A SymbolicTensor has no value while tracing: NumPy/JAX code on it runs as an opaque node")
+
 
 class Trace:
     """One tracing session: the graph being built and the variables it reads and writes."""
@@ -84,7 +97,9 @@ class Trace:
         self.losses = []
         self.layers = []     # stack of layer names, for provenance
         self.training_stack = []  # explicit `training=` of enclosing layer calls (None: inherit)
+        self.autocast = []   # per enclosing layer call: the dtype its variables are read in, or None
         self.names = {}      # Variable -> its (unique) graph input name
+        self.taken = set()   # the values of `names`, for a constant-time uniqueness check
         self.sources = []    # user source lines of the functional-API calls being replayed
         self.salt = 0
 
@@ -103,10 +118,11 @@ class Trace:
         if variable in self.current:
             return self.current[variable]
         name, n = variable.path, 1
-        while name in self.names.values():  # two variables with one path (user-named layers): keep both
+        while name in self.taken:  # two variables with one path (user-named layers): keep both
             n += 1
             name = f"{variable.path}#{n}"
         self.names[variable] = name
+        self.taken.add(name)
         value = self.builder.add_input(
             TensorType(tuple(variable.shape), variable.dtype), variable.kind, name,
             trainable=variable.trainable and variable.kind == "param", initializer=variable.initializer_name)
@@ -127,6 +143,17 @@ class Trace:
         if value.type.shape != ():
             value = self.emit("sum", [value], {"axis": None, "keepdims": False})[0].value
         self.losses.append(value)
+
+    def checkpoint(self) -> tuple:
+        """What `rollback` needs to forget everything recorded after this point."""
+        b = self.builder
+        return (len(b.inputs), len(b.nodes), len(b.callables), dict(self.reads), dict(self.current),
+                dict(self.assigned), dict(self.names), len(self.losses), self.salt)
+
+    def rollback(self, mark: tuple) -> None:
+        b = self.builder
+        n_inputs, n_nodes, n_callables, self.reads, self.current, self.assigned, self.names, n_losses, self.salt = mark
+        del b.inputs[n_inputs:], b.nodes[n_nodes:], b.callables[n_callables:], self.losses[n_losses:]
 
     def next_salt(self) -> int:
         self.salt += 1
@@ -150,20 +177,28 @@ class Trace:
                                  "cross from one model trace into another")
             return x.value
         if isinstance(x, Variable):
-            return self.read(x)
+            value = self.read(x)
+            return self._autocast(x, value) if self.autocast and self.autocast[-1] else value
         array = np.asarray(x, dtype=dtype)
-        array = array.astype(_narrow(array.dtype), copy=False)
+        array = array.astype(narrow(array.dtype), copy=False)
         if array.ndim:  # arrays go to the constant pool: an inline 256x256 prints 1.35 million characters
             return self.builder.add_constant(array)
         return self.builder.emit("constant", [], {"value": array.item(), "dtype": array.dtype.name},
                                  self.provenance())[0]
+
+    def _autocast(self, variable, value):
+        """A float variable read inside a mixed-precision layer: a `cast` to its compute dtype."""
+        dtype = self.autocast[-1]
+        if variable.dtype == dtype or not jnp.issubdtype(variable.dtype, jnp.floating):
+            return value
+        return self.builder.emit("cast", [value], {"dtype": dtype}, self.provenance())[0]
 
     def finish(self, outputs, output_names):
         updates = [(self.names[variable], value) for variable, value in self.assigned.items()]
         return self.builder.finish([self.to_value(o) for o in outputs], output_names, updates, self.losses)
 
 
-def _narrow(dtype) -> str:
+def narrow(dtype) -> str:
     """64-bit host numbers become the 32-bit types JAX computes in."""
     return {"float64": config.floatx(), "int64": "int32", "uint64": "uint32"}.get(np.dtype(dtype).name, np.dtype(dtype).name)
 
@@ -217,7 +252,7 @@ def apply_op(op: str, *operands, **attrs):
         return outs[0] if len(outs) == 1 else tuple(outs)
     rule = registry.get(op).lower
     arrays = [o.value if isinstance(o, Variable) else o for o in operands]
-    arrays = [jnp.asarray(a, _narrow(a.dtype)) if isinstance(a, np.ndarray) else a for a in arrays]
+    arrays = [jnp.asarray(a, narrow(a.dtype)) if isinstance(a, np.ndarray) else a for a in arrays]
     return rule(*arrays, **attrs)
 
 
@@ -228,5 +263,5 @@ def concrete(x):
     if isinstance(x, Variable):
         return x.value
     if isinstance(x, np.ndarray):
-        return jnp.asarray(x, _narrow(x.dtype))
+        return jnp.asarray(x, narrow(x.dtype))
     return x if isinstance(x, jax.Array) else jnp.asarray(x)

@@ -74,8 +74,9 @@ def compile_multistep(step, stats: ExecutionStats, plan_for: Callable[..., LoopP
     With `collect`, `out` is a list of per-dispatch outputs whose leading axis is steps x batch.
     """
     kwargs = {} if in_shardings is None else dict(in_shardings=in_shardings, out_shardings=out_shardings)
-    single = jax.jit(one_step_program(step, stats), donate_argnums=0, **kwargs)
-    scanned = jax.jit(scan_program(step, stats, collect), donate_argnums=0, **kwargs)
+    programs = {"single": one_step_program(step, stats), "scan": scan_program(step, stats, collect)}
+    single = jax.jit(programs["single"], donate_argnums=0, **kwargs)
+    scanned = jax.jit(programs["scan"], donate_argnums=0, **kwargs)
 
     def dispatch(program, state, superbatch, commit):
         if place is not None:
@@ -106,6 +107,7 @@ def compile_multistep(step, stats: ExecutionStats, plan_for: Callable[..., LoopP
         return (outs if collect else outs[-1]), state
 
     run.plan = None
+    run.programs = programs  # the pure functions, for tools that lower and compile them afresh
     run.jitted = {"single": single, "scan": scanned}
     run.plan_for = plan
     return run

@@ -24,7 +24,7 @@ class PassContext:
     mesh: object = None          # a jax.sharding.Mesh, or None on one device
     layout_map: object = None    # path -> mesh axes per dimension (kerax.distribution.LayoutMap), or None
     batch_axis: str | None = None  # the mesh axis the batch is split over
-    dtype_policy: str = "float32"
+    dtype_policy: str = "float32"  # the global policy's name, e.g. "mixed_bfloat16"
 
     def __post_init__(self):
         if self.mode not in MODES:

@@ -3,6 +3,7 @@ in Keras's order (own trainable, own non-trainable, then each sub-layer's), and 
 `trainable` switch that reaches every one of them."""
 from __future__ import annotations
 
+import jax.numpy as jnp
 import numpy as np
 
 from .. import config, naming
@@ -17,14 +18,24 @@ class LayerWeights:
         d = self.__dict__
         layers = d.setdefault("_layers", [])
         owned = d.setdefault("_own_variables", [])
-        for item in (value if isinstance(value, (list, tuple)) else [value]):
-            if isinstance(item, LayerWeights) and item is not self and all(item is not l for l in layers):
-                layers.append(item)
-            elif isinstance(item, Variable) and all(item is not v for v in owned):
-                owned.append(item)
-            elif isinstance(item, SeedGenerator) and all(item.state is not v for v in owned):
-                item.state.path = f"{d.get('name', 'layer')}/{name}_state"
-                owned.append(item.state)
+        items = value if isinstance(value, (list, tuple)) else [value]
+        if any(isinstance(item, (LayerWeights, Variable, SeedGenerator)) for item in items):
+            # Identity, not equality; one set per assignment keeps a model of n layers linear to build.
+            known = {id(self), *map(id, layers), *map(id, owned)}
+            for item in items:
+                tracked = item.state if isinstance(item, SeedGenerator) else item
+                if id(tracked) in known:
+                    continue
+                if isinstance(item, LayerWeights):
+                    layers.append(item)
+                elif isinstance(item, Variable):
+                    owned.append(item)
+                elif isinstance(item, SeedGenerator):
+                    item.state.path = f"{d.get('name', 'layer')}/{name}_state"
+                    owned.append(item.state)
+                else:
+                    continue
+                known.add(id(tracked))
         object.__setattr__(self, name, value)
 
     # -- weights ------------------------------------------------------------------------------
@@ -39,7 +50,8 @@ class LayerWeights:
             initializer = "glorot_uniform" if "float" in dtype else "zeros"
         init = initializers.get(initializer)
         name = name or f"variable_{len(self._own_variables)}"
-        variable = Variable(init(shape, dtype=dtype), name=name, path=naming.current_path(name), trainable=trainable,
+        value = np.zeros(shape, jnp.dtype(dtype)) if initializers.placeholders_active() else init(shape, dtype=dtype)
+        variable = Variable(value, name=name, path=naming.current_path(name), trainable=trainable,
                             kind="param" if trainable else "state", dtype=dtype,
                             initializer_name=initializers.describe(init), constraint=constraints.get(constraint),
                             regularizer=regularizers.get(regularizer))

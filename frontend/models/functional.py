@@ -30,10 +30,12 @@ class Functional(Model):
             raise ValueError(f"Model '{self.name}': `inputs` and `outputs` must not be empty")
         self._nodes, layers = map_graph(self.inputs, self.outputs)
         self._functional_layers = layers
+        tracked = self.__dict__.setdefault("_layers", [])
+        known = set(map(id, tracked))
         for layer in layers:  # tracked so weights and `trainable` reach them, in Keras's order
-            self.__dict__.setdefault("_layers", [])
-            if all(layer is not l for l in self._layers):
-                self._layers.append(layer)
+            if id(layer) not in known:
+                known.add(id(layer))
+                tracked.append(layer)
         self._input_structure = jax.tree.structure(inputs)
         self._output_structure = jax.tree.structure(outputs)
         self.built = True
@@ -114,7 +116,15 @@ class Functional(Model):
         return jax.tree.unflatten(self._output_structure, [values[id(t)] for t in self.outputs])
 
     def get_config(self):
-        return {"name": self.name, "trainable": self.trainable}
+        from ..saving.graph_config import functional_config
+
+        return functional_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from ..saving.graph_config import functional_from_config
+
+        return functional_from_config(cls, config)
 
 
 def _check_input(model, position: int, tensor: KerasTensor, value) -> None:

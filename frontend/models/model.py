@@ -18,10 +18,13 @@ class Model(Trainer, Layer):
     """
 
     def __new__(cls, *args, **kwargs):
-        if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
+        if len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs:
             from .functional import Functional
 
-            return object.__new__(Functional)
+            if cls is Model:
+                return object.__new__(Functional)
+            if not issubclass(cls, Functional):  # CustomModel(inputs, outputs): a functional model
+                return object.__new__(_functional_subclass(cls))  # that keeps the subclass's methods
         return object.__new__(cls)
 
     def __init__(self, *args, **kwargs):
@@ -117,6 +120,63 @@ class Model(Trainer, Layer):
 
     def get_weights(self) -> list:
         return [np.array(v.value) for v in self.weights]
+
+    # -- saving (kerax.saving does the work; Keras 3's signatures) -------------------------------
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs) -> None:
+        """Save architecture, weights, compile config and optimizer state (`.keras` or `.h5`)."""
+        from ..saving import save_model
+
+        save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True, max_shard_size=None) -> None:
+        """Weights only, in Keras 3's `.weights.h5` layout."""
+        from ..saving import save_weights
+
+        save_weights(self, filepath, overwrite=overwrite, max_shard_size=max_shard_size)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs) -> None:
+        """Weights from a `.weights.h5`, `.keras` or legacy `.h5` file."""
+        from ..saving import load_weights
+
+        load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
+    def to_json(self, **kwargs) -> str:
+        from ..saving.api import model_to_json
+
+        return model_to_json(self, **kwargs)
+
+    def get_compile_config(self) -> dict:
+        from ..saving.compile_config import get_compile_config
+
+        return get_compile_config(self) if self.compiled else {}
+
+    def compile_from_config(self, config: dict) -> None:
+        from ..saving.compile_config import compile_from_config
+
+        compile_from_config(self, config)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        if cls is Model and "layers" in config and "input_layers" in config:
+            from ..saving.graph_config import functional_from_config
+            from .functional import Functional
+
+            return functional_from_config(Functional, config)
+        return cls(**config)
+
+
+_FUNCTIONAL_SUBCLASSES: dict = {}
+
+
+def _functional_subclass(cls):
+    """`cls` with Functional mixed in behind it (Keras 3 swaps the base class the same way): the
+    user's train_step/test_step/... override Functional's, and Functional's call replays the graph."""
+    from .functional import Functional
+
+    if cls not in _FUNCTIONAL_SUBCLASSES:
+        _FUNCTIONAL_SUBCLASSES[cls] = type(cls.__name__, (cls, Functional),
+                                           {"__module__": cls.__module__, "__qualname__": cls.__qualname__})
+    return _FUNCTIONAL_SUBCLASSES[cls]
 
 
 def _by_output(value, names: list, what: str) -> list:

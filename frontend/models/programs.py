@@ -34,8 +34,8 @@ def trace_model(model, signature, training: bool, name: str | None = None):
 
 
 def pass_context(mode: str) -> PassContext:
-    """The context the passes of a `mode` step get: platform, and the active distribution's
-    mesh and layout map."""
+    """The context the passes of a `mode` step get: platform, the active distribution's mesh and
+    layout map, and the global dtype policy's name ("mixed_bfloat16", ...)."""
     from .. import config
     from ..distribution import distribution
 
@@ -43,7 +43,7 @@ def pass_context(mode: str) -> PassContext:
     mesh = None if active is None else active.device_mesh.jax_mesh
     return PassContext(mode=mode, platform=jax.default_backend(), mesh=mesh,
                        layout_map=getattr(active, "layout_map", None),
-                       batch_axis=getattr(active, "batch_dim_name", None), dtype_policy=config.floatx())
+                       batch_axis=getattr(active, "batch_dim_name", None), dtype_policy=config.dtype_policy().name)
 
 
 class ModelProgram:

@@ -1,2 +1,3 @@
 """The op catalogue. Importing this package registers every op."""
-from . import attention, control, conv, elementwise, nn, random, recurrent, reduce, shape  # noqa: F401
+from . import (arrays, attention, control, conv, ctc, elementwise, image, linalg, math, nn, opaque,  # noqa: F401
+               patches, random, recurrent, reduce, shape, signal, statistics)

@@ -86,6 +86,17 @@ def net():
 '''
 
 
+CONVNET = '''
+import kerax
+
+def convnet():
+    model = kerax.Sequential([kerax.Input((8, 8, 1)), kerax.layers.Conv2D(4, 3), kerax.layers.Flatten(),
+                              kerax.layers.Dense(2)])
+    model.compile(optimizer="adam", loss="mse", steps_per_execution=8)
+    return model
+'''
+
+
 @pytest.fixture
 def net_file(tmp_path):
     path = tmp_path / "nets.py"
@@ -148,3 +159,12 @@ def test_it_prints_the_program_the_model_built(monkeypatch):
     model.predict(np.zeros((2, 3), np.float32), verbose=0)
     program = irdump.step_program(model, "predict")
     assert traced == [1] and program is next(iter(model._programs.values()))
+
+
+def test_shows_the_loop_plan_the_compiler_chooses(tmp_path, capsys):
+    path = tmp_path / "conv_models.py"
+    path.write_text(CONVNET)
+    irdump.main([f"{path}:convnet", "--training", "--platform", "cpu"])
+    assert "# loop plan (train, cpu, batch 1): host (rule cpu-convolution; K=8" in capsys.readouterr().out
+    irdump.main([f"{path}:convnet", "--training", "--platform", "gpu"])
+    assert "# loop plan (train, gpu, batch 1): scan (rule dispatch-bound; K=8" in capsys.readouterr().out
