@@ -145,6 +145,46 @@ class ModelParallel(Distribution):
         return PartitionSpec(*layout.axes)
 
 
+class FullyShardedLayout:
+    """The fully-sharded preset's layout map: every weight of at least `min_elements` elements
+    is split over `axis` along its largest dimension that divides by the axis size; smaller
+    ones stay replicated. Looked up by path and shape (`layout_for`), as the sharding pass does."""
+
+    def __init__(self, device_mesh, axis: str | None = None, min_elements: int = 1024):
+        self.device_mesh = device_mesh
+        self.axis = axis or device_mesh.axis_names[0]
+        if self.axis not in device_mesh.axis_names:
+            raise ValueError(f"FullyShardedLayout: `axis` expected one of {device_mesh.axis_names}, received {axis!r}")
+        self.size = device_mesh.shape[device_mesh.axis_names.index(self.axis)]
+        self.min_elements = int(min_elements)
+
+    def layout_for(self, path: str, shape) -> TensorLayout | None:
+        if int(np.prod(shape)) < self.min_elements:
+            return None
+        dims = [d for d in sorted(range(len(shape)), key=lambda d: -shape[d]) if shape[d] % self.size == 0]
+        if not dims:
+            return None
+        return TensorLayout(tuple(self.axis if d == dims[0] else None for d in range(len(shape))), self.device_mesh)
+
+    def __getitem__(self, path):
+        return None  # the layout depends on the shape: see layout_for
+
+
+class FullyShardedDataParallel(ModelParallel):
+    """Data parallelism with every large weight and its optimizer slots split over the data axis
+    too (ZeRO-3 style), so each device holds 1/N of them.
+
+    >>> kerax.distribution.set_distribution(FullyShardedDataParallel(min_elements=4096))  # doctest: +SKIP
+    """
+
+    def __init__(self, device_mesh=None, devices=None, min_elements: int = 1024):
+        if device_mesh is None:
+            devices = _resolve_devices(devices)
+            device_mesh = DeviceMesh((len(devices),), ("batch",), devices)
+        super().__init__(layout_map=FullyShardedLayout(device_mesh, min_elements=min_elements),
+                         batch_dim_name=device_mesh.axis_names[0])
+
+
 def set_distribution(value) -> None:
     global _active
     if value is not None and not isinstance(value, Distribution):

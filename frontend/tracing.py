@@ -181,8 +181,9 @@ class Trace:
             return self._autocast(x, value) if self.autocast and self.autocast[-1] else value
         array = np.asarray(x, dtype=dtype)
         array = array.astype(narrow(array.dtype), copy=False)
-        value = array.tolist() if array.ndim else array.item()
-        return self.builder.emit("constant", [], {"value": _as_tuple(value), "dtype": array.dtype.name},
+        if array.ndim:  # arrays go to the constant pool: an inline 256x256 prints 1.35 million characters
+            return self.builder.add_constant(array)
+        return self.builder.emit("constant", [], {"value": array.item(), "dtype": array.dtype.name},
                                  self.provenance())[0]
 
     def _autocast(self, variable, value):
@@ -195,10 +196,6 @@ class Trace:
     def finish(self, outputs, output_names):
         updates = [(self.names[variable], value) for variable, value in self.assigned.items()]
         return self.builder.finish([self.to_value(o) for o in outputs], output_names, updates, self.losses)
-
-
-def _as_tuple(value):
-    return tuple(_as_tuple(v) for v in value) if isinstance(value, list) else value
 
 
 def narrow(dtype) -> str:

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from . import registry
-from .graph import Graph, GraphInput, Node, Provenance, Value
-from .types import TensorType
+from .graph import Graph, GraphInput, Node, Provenance, Value, constant_name
+from .types import TensorType, canonical_dtype
 
 
 class GraphBuilder:
@@ -11,6 +11,7 @@ class GraphBuilder:
         self.name = name
         self.inputs: list[GraphInput] = []
         self.nodes: list[Node] = []
+        self.pool: dict[str, Value] = {}  # constant pool name -> its input value
         self.callables: list[tuple] = []
 
     def add_callable(self, name: str, fn) -> str:
@@ -28,6 +29,19 @@ class GraphBuilder:
         value = Value(type)
         self.inputs.append(GraphInput(value, kind, name, trainable, initializer))
         return value
+
+    def add_constant(self, array) -> Value:
+        """An array constant as a pool input (one input per distinct array), kept out of the text."""
+        import numpy as np
+
+        array = np.array(array, copy=True)
+        array.setflags(write=False)
+        name = constant_name(array)
+        if name not in self.pool:
+            value = Value(TensorType(tuple(array.shape), canonical_dtype(array.dtype)))
+            self.inputs.append(GraphInput(value, "const", name, data=array))
+            self.pool[name] = value
+        return self.pool[name]
 
     def emit(self, op: str, inputs: tuple, attrs: dict | tuple = (), provenance: Provenance = Provenance()) -> list:
         attrs = tuple(sorted(attrs.items())) if isinstance(attrs, dict) else tuple(attrs)

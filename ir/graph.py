@@ -51,6 +51,18 @@ class Node:
     def attr_dict(self) -> dict:
         return dict(self.attrs)
 
+    @property
+    def regions(self) -> list:
+        """(attr name, Graph) for each nested graph this node holds, as jaxpr keeps sub-jaxprs in
+        equation params. A region is closed: its inputs (kind "input") take the node's operands
+        in order; its const inputs hold their own data."""
+        return [(key, value) for key, value in self.attrs if isinstance(value, Graph)]
+
+    def with_regions(self, regions: dict) -> "Node":
+        """This node with some of its regions replaced (attr name -> Graph)."""
+        attrs = tuple((key, regions.get(key, value)) for key, value in self.attrs)
+        return Node(self.op, self.inputs, attrs, self.outputs, self.provenance)
+
 
 # What a graph input stands for.
 INPUT_KINDS = (
@@ -58,20 +70,42 @@ INPUT_KINDS = (
     "param",  # a weight (trainable or frozen)
     "state",  # a non-trainable variable threaded through the step (BatchNorm statistics, RNN state)
     "rng",    # a random-key state variable, advanced by the graph
+    "const",  # an array constant of the pool: named by a hash of its bytes, its value held beside the text
 )
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class GraphInput:
+    """One input of a graph. A `const` input holds its array in `data` (None when the graph was
+    parsed from text without its constant pool)."""
+
     value: Value
     kind: str
     name: str
     trainable: bool = False
     initializer: str = ""
+    data: object = None
 
     def __post_init__(self):
         if self.kind not in INPUT_KINDS:
             raise ValueError(f"Graph input kind: expected one of {INPUT_KINDS}, received {self.kind!r}")
+        if self.data is not None and self.kind != "const":
+            raise ValueError(f"Graph input {self.name!r}: only a const input holds data")
+
+
+def constant_name(array) -> str:
+    """The pool name of an array constant: a short hash of its dtype, shape and bytes.
+
+    >>> constant_name(np.zeros((2, 2), "float32"))  # doctest: +SKIP
+    '#5f0f1c4b9e'
+    """
+    import hashlib
+
+    import numpy as np
+
+    array = np.ascontiguousarray(array)
+    digest = hashlib.sha256(f"{array.dtype.name}{array.shape}".encode() + array.tobytes()).hexdigest()
+    return "#" + digest[:10]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -100,6 +134,27 @@ class Graph:
 
     def replace(self, **changes) -> "Graph":
         return replace(self, **changes)
+
+    def map_regions(self, fn) -> "Graph":
+        """This graph with `fn(region) -> region` applied to every region of every node (one
+        level down; `fn` recurses if it needs to). Unchanged regions keep their graph."""
+        nodes, changed = [], False
+        for node in self.nodes:
+            new = {key: fn(region) for key, region in node.regions}
+            if any(new[key] is not region for key, region in node.regions):
+                node, changed = node.with_regions(new), True
+            nodes.append(node)
+        return self.replace(nodes=tuple(nodes)) if changed else self
+
+    @property
+    def constants(self) -> dict:
+        """The constant pool of the whole program, regions included: pool name -> array, for
+        `parse(text, constants=...)`."""
+        pool = {gi.name: gi.data for gi in self.inputs if gi.kind == "const"}
+        for node in self.nodes:
+            for _, region in node.regions:
+                pool.update(region.constants)
+        return pool
 
     def inputs_of_kind(self, *kinds) -> list:
         return [i for i in self.inputs if i.kind in kinds]

@@ -14,7 +14,7 @@ from .graph import Graph, GraphInput, Node, Provenance, Value
 from .types import DTYPE_LONG, TensorType
 
 _TYPE = re.compile(r"(\w+)\[([^\]]*)\]")
-_INPUT = re.compile(r'^  (input|param|state|rng) (%\d+): (\S+) ("(?:[^"\\]|\\.)*")( trainable)?(?: init=(".*"))?$')
+_INPUT = re.compile(r'^  (input|param|state|rng|const) (%\d+): (\S+) ("(?:[^"\\]|\\.)*")( trainable)?(?: init=(".*"))?$')
 _NODE = re.compile(r"^  (%\d+(?:, %\d+)*) = (\w+)\(([^)]*)\)(?: \{(.*?)\})? : (.*?) loc\((.*)\)$")
 _NAMED = re.compile(r'^  (output|update) ("(?:[^"\\]|\\.)*") = (%\d+)$')
 _LOSS = re.compile(r"^  loss (%\d+)$")
@@ -37,25 +37,53 @@ def parse_type(text: str) -> TensorType:
     return TensorType(tuple(shape), DTYPE_LONG[m.group(1)], tuple(sharding))
 
 
-def literal(node: ast.AST):
-    """The value of a literal expression: constants, tuples, negation, inf/nan/None/True/False."""
+def literal(node: ast.AST, regions=()):
+    """The value of a literal expression: constants, tuples, negation, inf/nan/None/True/False,
+    and `region(i)`, the i-th nested graph printed below the node."""
     if isinstance(node, ast.Constant):
         return node.value
     if isinstance(node, (ast.Tuple, ast.List)):
-        return tuple(literal(e) for e in node.elts)
+        return tuple(literal(e, regions) for e in node.elts)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         return -literal(node.operand)
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "region"
+            and len(node.args) == 1 and isinstance(node.args[0], ast.Constant) and not node.keywords):
+        index = node.args[0].value
+        if not isinstance(index, int) or not 0 <= index < len(regions):
+            raise ParseError(f"region({index!r}) names no region printed below its node ({len(regions)} there)")
+        return regions[index]
     if isinstance(node, ast.Name) and node.id in _NAMES:
         return _NAMES[node.id]
     raise ParseError(f"Not a literal: {ast.dump(node)}")
 
 
-def parse_attrs(text: str) -> tuple:
+def parse_attrs(text: str, regions=()) -> tuple:
     call = ast.parse(f"f({text})", mode="eval").body
-    return tuple(sorted((kw.arg, literal(kw.value)) for kw in call.keywords))
+    return tuple(sorted((kw.arg, literal(kw.value, regions)) for kw in call.keywords))
 
 
-def parse(text: str) -> Graph:
+_REGION = re.compile(r'^    region\((\d+)\) = (graph .*)$')
+
+
+def _regions(block: list, lineno: int, constants) -> list:
+    """The nested graphs in the indented `block` below a node line, in order."""
+    starts = [i for i, line in enumerate(block) if _REGION.match(line)]
+    if not starts or starts[0] != 0:
+        raise ParseError(f"Line {lineno}: indented lines below a node must start with `region(0) = graph ...`")
+    regions = []
+    for k, start in enumerate(starts):
+        m = _REGION.match(block[start])
+        if int(m.group(1)) != k:
+            raise ParseError(f"Line {lineno + start}: expected region({k}), found region({m.group(1)})")
+        end = starts[k + 1] if k + 1 < len(starts) else len(block)
+        text = "\n".join([m.group(2), *(line[4:] for line in block[start + 1:end])])
+        regions.append(parse(text, constants))
+    return regions
+
+
+def parse(text: str, constants: dict | None = None) -> Graph:
+    """The graph of `text`. `constants` (a graph's `constants`) gives the const inputs their
+    arrays; without it they hold none, and the graph prints and verifies but cannot run."""
     lines = text.splitlines()
     if not lines or not lines[0].startswith("graph "):
         raise ParseError("Expected the first line to be: graph \"NAME\"")
@@ -67,14 +95,30 @@ def parse(text: str) -> Graph:
             raise ParseError(f"Line {lineno}: {ref} is used before it is defined")
         return values[ref]
 
-    for lineno, line in enumerate(lines[1:], start=2):
+    index = 1
+    while index < len(lines):
+        line, lineno = lines[index], index + 1
+        index += 1
+        block_start = index
+        while index < len(lines) and lines[index].startswith("    "):  # regions of the node above
+            index += 1
+        block = lines[block_start:index]
+        if block and not _NODE.match(line):
+            raise ParseError(f"Line {lineno + 1}: indented lines must follow a node that holds regions")
         if not line.strip():
             continue
         if m := _INPUT.match(line):
             kind, ref, type_text, input_name, trainable, init = m.groups()
             values[ref] = Value(parse_type(type_text))
-            inputs.append(GraphInput(values[ref], kind, json.loads(input_name), bool(trainable),
-                                     json.loads(init) if init else ""))
+            input_name = json.loads(input_name)
+            data = None
+            if kind == "const" and constants is not None:
+                if input_name not in constants:
+                    raise ParseError(f"Line {lineno}: constant {input_name} is not in the constant pool given "
+                                     f"({len(constants)} entries)")
+                data = constants[input_name]
+            inputs.append(GraphInput(values[ref], kind, input_name, bool(trainable),
+                                     json.loads(init) if init else "", data))
         elif m := _NODE.match(line):
             refs, op, args, attrs, types, loc = m.groups()
             registry.get(op)
@@ -86,7 +130,12 @@ def parse(text: str) -> Graph:
             outs = tuple(Value(t) for t in out_types)
             values.update(zip(out_refs, outs))
             layer, source = (literal(e) for e in ast.parse(f"({loc})", mode="eval").body.elts)
-            nodes.append(Node(op, in_values, parse_attrs(attrs) if attrs else (), outs, Provenance(layer, source)))
+            regions = _regions(block, lineno + 1, constants) if block else []
+            node_attrs = parse_attrs(attrs, regions) if attrs else ()
+            if len([v for _, v in node_attrs if isinstance(v, Graph)]) != len(regions):
+                raise ParseError(f"Line {lineno}: {len(regions)} regions printed below a node whose attrs name "
+                                 f"{len([v for _, v in node_attrs if isinstance(v, Graph)])}")
+            nodes.append(Node(op, in_values, node_attrs, outs, Provenance(layer, source)))
         elif m := _NAMED.match(line):
             what, label, ref = m.groups()
             if what == "output":

@@ -6,6 +6,17 @@
       %2 = matmul(%0, %1) : f32[?,64] loc("mlp/dense", "train.py:12")
       output "dense" = %2
 
+Array constants are `const` inputs named by a hash of their bytes (`const %3: f32[256,256]
+"#5f0f1c4b9e"`); their values travel beside the text (`graph.constants`).
+
+A node that holds nested graphs (regions, e.g. the forward-and-loss body of `value_and_grad`)
+names each in its attrs as `region(i)` and prints it below itself, indented, numbered afresh:
+
+      %7, %8 = value_and_grad(%1, %0) {body=region(0), wrt=(0,)} : f32[], f32[4,3] loc("", "")
+        region(0) = graph "loss"
+          input %0: f32[4,3] "w"
+          ...
+
 Value names are assigned here, in order of definition, so two dumps of one graph are identical.
 """
 from __future__ import annotations
@@ -15,8 +26,10 @@ import json
 from .graph import Graph
 
 
-def format_literal(value) -> str:
-    """Attr literals: numbers, strings, bools, None and tuples of them."""
+def format_literal(value, regions=()) -> str:
+    """Attr literals: numbers, strings, bools, None and tuples of them; a region by its index."""
+    if isinstance(value, Graph):
+        return f"region({[id(r) for r in regions].index(id(value))})"
     if isinstance(value, str):
         return json.dumps(value)
     if isinstance(value, tuple):
@@ -48,32 +61,47 @@ def node_line(node, names: Namer, define: bool = True) -> str:
     outs = ", ".join(names.define(o) if define else names[o] for o in node.outputs)
     args = ", ".join(names[v] for v in node.inputs)
     attrs = ""
+    regions = [r for _, r in node.regions]
     if node.attrs:
-        attrs = " {" + ", ".join(f"{k}={format_literal(v)}" for k, v in node.attrs) + "}"
+        attrs = " {" + ", ".join(f"{k}={format_literal(v, regions)}" for k, v in node.attrs) + "}"
     types = ", ".join(str(o.type) for o in node.outputs)
     loc = f' loc({json.dumps(node.provenance.layer)}, {json.dumps(node.provenance.source)})'
     return f"  {outs} = {node.op}({args}){attrs} : {types}{loc}"
 
 
 def print_graph(graph: Graph) -> str:
+    return "\n".join(graph_lines(graph)[0]) + "\n"
+
+
+def graph_lines(graph: Graph) -> tuple:
+    """(lines of the text form, where each part starts): `where` maps ("input", i), ("node", i)
+    and ("tail", 0) to line indices, so the verifier can quote a line however deep regions go."""
     names = Namer()
     lines = [f"graph {json.dumps(graph.name)}"]
-    for gi in graph.inputs:
+    where = {}
+    for i, gi in enumerate(graph.inputs):
+        where[("input", i)] = len(lines)
         line = f"  {gi.kind} {names.define(gi.value)}: {gi.value.type} {json.dumps(gi.name)}"
         if gi.trainable:
             line += " trainable"
         if gi.initializer:
             line += f" init={json.dumps(gi.initializer)}"
         lines.append(line)
-    for node in graph.nodes:
+    for i, node in enumerate(graph.nodes):
+        where[("node", i)] = len(lines)
         lines.append(node_line(node, names))
+        for index, (_, region) in enumerate(node.regions):
+            inner, _ = graph_lines(region)
+            lines.append(f"    region({index}) = {inner[0]}")
+            lines.extend("    " + line for line in inner[1:])
+    where[("tail", 0)] = len(lines)
     for name, value in zip(graph.output_names, graph.outputs):
         lines.append(f"  output {json.dumps(name)} = {names[value]}")
     for name, value in graph.updates:
         lines.append(f"  update {json.dumps(name)} = {names[value]}")
     for value in graph.losses:
         lines.append(f"  loss {names[value]}")
-    return "\n".join(lines) + "\n"
+    return lines, where
 
 
 def format_table(graph: Graph, symbol_size: int = 1) -> str:

@@ -2,7 +2,8 @@
 from .interpret import lower
 from .loop_plan import LoopPlan, plan_loop
 from .multistep import ExecutionStats, compile_multistep
+from .step_graph import lower_step
 from .steps import make_predict_step, make_test_step, make_train_step
 
-__all__ = ["ExecutionStats", "LoopPlan", "compile_multistep", "lower", "make_predict_step", "make_test_step",
+__all__ = ["ExecutionStats", "LoopPlan", "compile_multistep", "lower", "lower_step", "make_predict_step", "make_test_step",
            "make_train_step", "plan_loop"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Callable
 
 import jax
+import jax.numpy as jnp
 
 from ..ir import Graph
 from ..ir import registry
@@ -23,12 +24,19 @@ def lower(graph: Graph, mesh=None) -> Callable:
     steps = [(node, _rule(graph, node), node.attr_dict) for node in graph.nodes]
     constraints = _constraints(graph, mesh)
     data_inputs = [gi.value for gi in graph.inputs if gi.kind == "input"]
-    stateful = [(gi.value, gi.name) for gi in graph.inputs if gi.kind != "input"]
+    stateful = [(gi.value, gi.name) for gi in graph.inputs if gi.kind not in ("input", "const")]
+    constants = []
+    for gi in graph.inputs_of_kind("const"):
+        if gi.data is None:
+            raise ValueError(f"Graph {graph.name!r}: constant {gi.name} has no value; parse the text with "
+                             "`constants=graph.constants` to give the pool its arrays")
+        constants.append((gi.value, gi.data))
 
     def apply(variables: dict, inputs) -> tuple:
         if len(inputs) != len(data_inputs):
             raise ValueError(f"Graph {graph.name!r} takes {len(data_inputs)} data inputs, received {len(inputs)}")
         env = dict(zip(data_inputs, inputs))
+        env.update((value, jnp.asarray(data)) for value, data in constants)  # embedded in the program by jit
         for value, name in stateful:
             env[value] = variables[name]
         for node, rule, attrs in steps:

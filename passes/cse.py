@@ -19,7 +19,7 @@ def substitute(graph: Graph, replace: dict, nodes: list) -> Graph:
                          losses=tuple(r(v) for v in graph.losses))
 
 
-def cse(graph: Graph) -> Graph:
+def cse(graph: Graph, context=None) -> Graph:
     seen, replace, kept = {}, {}, []
     for node in graph.nodes:
         inputs = tuple(replace.get(v, v) for v in node.inputs)

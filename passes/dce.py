@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..ir import Graph
 
 
-def dce(graph: Graph) -> Graph:
+def dce(graph: Graph, context=None) -> Graph:
     needed = set(graph.result_values())
     kept = []
     for node in reversed(graph.nodes):

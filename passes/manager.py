@@ -1,4 +1,4 @@
-"""The pass manager: an ordered pipeline of named `Graph -> Graph` passes.
+"""The pass manager: an ordered pipeline of named `(Graph, PassContext) -> Graph` passes.
 
 Instrumentation wraps passes from outside (passes never print): verification after each pass
 (on in tests and when KERAX_VERIFY=1), per-pass timing, and IR text before/after any pass,
@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..ir import Graph, print_graph, verify
+from ..runtime.atomic import atomic_write
+from .context import PassContext
 
 
 @dataclass(frozen=True)
 class Pass:
     name: str
-    run: Callable[[Graph], Graph]
+    run: Callable[[Graph, PassContext], Graph]
     doc: str
 
 
@@ -30,10 +32,17 @@ class PassReport:
     dumps: dict = field(default_factory=dict)  # "before:<pass>" / "after:<pass>" -> IR text
 
 
+def run_nested(run, graph: Graph, context: PassContext) -> Graph:
+    """`run` on every region (innermost first), then on `graph`: each pass sees nested graphs
+    without knowing about them. A region's inputs are its signature, so no pass drops them."""
+    graph = graph.map_regions(lambda region: run_nested(run, region, context))
+    return run(graph, context)
+
+
 class PassManager:
     """Run `passes` in order.
 
-    >>> graph = PassManager(default_pipeline()).run(graph)  # doctest: +SKIP
+    >>> graph = PassManager(default_pipeline()).run(graph, PassContext(mode="train"))  # doctest: +SKIP
     """
 
     def __init__(self, passes: list, verify_each: bool | None = None, dump: set | None = None, dump_dir: str | None = None):
@@ -50,18 +59,19 @@ class PassManager:
     def _wants(self, name: str) -> bool:
         return "all" in self.dump or name in self.dump or self.dump_dir is not None
 
-    def run(self, graph: Graph) -> Graph:
+    def run(self, graph: Graph, context: PassContext | None = None) -> Graph:
+        context = PassContext() if context is None else context
         self.report = PassReport()
         self._record("input", graph, "before")
         if self.verify_each:
-            verify(graph)
+            verify(graph, context.mesh_axes)
         for index, p in enumerate(self.passes):
             start = time.perf_counter()
-            graph = p.run(graph)
+            graph = run_nested(p.run, graph, context)
             self.report.seconds[p.name] = time.perf_counter() - start
             self.report.nodes[p.name] = len(graph.nodes)
             if self.verify_each:
-                verify(graph)
+                verify(graph, context.mesh_axes)
             self._record(p.name, graph, "after", index + 1)
         return graph
 
@@ -73,6 +83,5 @@ class PassManager:
         if self.dump_dir:
             os.makedirs(self.dump_dir, exist_ok=True)
             path = os.path.join(self.dump_dir, f"{graph.name}.{index:02d}.{name}.ir")
-            with open(path + ".tmp", "w") as f:
+            with atomic_write(path, "w") as f:
                 f.write(text)
-            os.replace(path + ".tmp", path)

@@ -46,5 +46,5 @@ RULES = [
 ]
 
 
-def simplify(graph: Graph, counts=None) -> Graph:
+def simplify(graph: Graph, context=None, counts=None) -> Graph:
     return apply_rules(graph, RULES, counts)

@@ -16,9 +16,9 @@ _built_graphs = []
 _original_run = pass_manager.PassManager.run
 
 
-def _recording_run(self, graph):
+def _recording_run(self, graph, context=None):
     _built_graphs.append(graph)
-    result = _original_run(self, graph)
+    result = _original_run(self, graph, context)
     _built_graphs.append(result)
     return result
 
@@ -36,5 +36,5 @@ def _fresh_session(tmp_path, monkeypatch):
     # Every graph a test built (before and after the pipeline) prints and parses back to itself.
     for graph in _built_graphs:
         text = print_graph(graph)
-        assert graphs_equal(parse(text), graph), f"text form did not round-trip:\n{text}"
+        assert graphs_equal(parse(text, graph.constants), graph), f"text form did not round-trip:\n{text}"
     _built_graphs.clear()

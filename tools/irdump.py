@@ -1,17 +1,24 @@
-"""irdump: print a model's IR before and after the pass pipeline.
+"""irdump: print the program a model's own compile built, before and after each pass.
 
-    irdump MODULE:FUNCTION            # FUNCTION() returns a model; MODULE is a module or a .py path
-    irdump my_models.py:mlp --after cse --table --training
-    irdump my_models.py:mlp --dump-dir out/   # numbered dumps, one file per pass
-    irdump my_models.py:mlp --dot mlp.dot     # Graphviz DOT of the optimized graph
+    irdump MODULE:FUNCTION                  # FUNCTION() returns a model; MODULE is a module or a .py path
+    irdump my_models.py:mlp --step train    # the train step's graph (test, predict: theirs)
+    irdump my_models.py:mlp --after cse --diff simplify --table
+    irdump my_models.py:mlp --stage stablehlo   # what XLA receives (hlo: what it compiled)
+    irdump my_models.py:mlp --json          # machine-readable
+    irdump my_models.py:mlp --dump-dir out/ # numbered dumps, one file per pass
+    irdump my_models.py:mlp --dot mlp.dot   # Graphviz DOT of the optimized graph
 """
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import importlib.util
+import json
 import os
 import sys
+
+STEPS = ("train", "test", "predict")
 
 
 def load_function(spec: str):
@@ -44,45 +51,96 @@ def model_signature(model) -> tuple:
     return tuple((tuple(t.shape), t.dtype) for t in inputs)
 
 
+def step_program(model, step: str, batch: int = 1):
+    """The program `model` itself builds for `step` (from its cache, or built by it now)."""
+    import numpy as np
+
+    arrays = [np.zeros((batch, *shape[1:]), dtype) for shape, dtype in model_signature(model)]
+    return model._program(arrays, step == "train", step)
+
+
+def stage_text(program, stage: str, batch: int) -> str:
+    """StableHLO handed to XLA (`stablehlo`) or the HLO XLA compiled (`hlo`) for `program`."""
+    import jax
+
+    graph = program.graph
+    variables = {gi.name: jax.ShapeDtypeStruct(gi.value.type.shape, gi.value.type.dtype)
+                 for gi in graph.inputs if gi.kind not in ("input", "const")}
+    inputs = [jax.ShapeDtypeStruct(tuple(batch if d is None else d for d in gi.value.type.shape), gi.value.type.dtype)
+              for gi in graph.data_inputs]
+    lowered = jax.jit(program.apply).lower(variables, inputs)
+    return lowered.as_text() if stage == "stablehlo" else lowered.compile().as_text()
+
+
+def unified_diff(before: str, after: str, name: str) -> str:
+    lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                 fromfile=f"before {name}", tofile=f"after {name}")
+    return "".join(lines) or f"(no change by {name})\n"
+
+
 def main(argv=None) -> int:
-    from ..frontend.models.programs import trace_model
-    from ..ir import format_table
+    from ..ir import format_table, graph_to_json, print_graph
     from ..passes import PassManager, default_pipeline
 
-    parser = argparse.ArgumentParser(prog="irdump", description="Print a kerax model's IR before and after the passes.")
+    parser = argparse.ArgumentParser(prog="irdump", description="Print the IR of a kerax model's step, pass by pass.")
     parser.add_argument("target", help="MODULE:FUNCTION, where FUNCTION() returns a kerax model")
+    parser.add_argument("--step", choices=STEPS, help="which step's program (default: predict, or train with --training)")
     parser.add_argument("--after", action="append", default=[], help="also print the IR after this pass (repeatable)")
+    parser.add_argument("--diff", action="append", default=[], help="a unified diff of the IR before and after this pass")
+    parser.add_argument("--stage", choices=("stablehlo", "hlo"), help="print what XLA receives or what it compiled")
+    parser.add_argument("--json", action="store_true", help="print the optimized graph as JSON instead of text")
     parser.add_argument("--dump-dir", help="write numbered IR files, one per pass, to this folder")
-    parser.add_argument("--training", action="store_true", help="trace the training graph (dropout, batch statistics)")
+    parser.add_argument("--training", action="store_true", help="the same as --step train")
     parser.add_argument("--table", action="store_true", help="print the optimized graph as a table with FLOPs")
-    parser.add_argument("--batch", type=int, default=1, help="batch size for the FLOP counts of --table")
+    parser.add_argument("--batch", type=int, default=1, help="batch size for --table FLOPs and --stage")
     parser.add_argument("--dot", help="also write the optimized graph as Graphviz DOT to this file")
     parser.add_argument("--platform", help="platform of the loop plan (default: JAX's default backend)")
     args = parser.parse_args(argv)
+    step = args.step or ("train" if args.training else "predict")
 
     model = load_function(args.target)()
-    graph, _ = trace_model(model, model_signature(model), training=args.training)
-    manager = PassManager(default_pipeline(), dump=set(args.after), dump_dir=args.dump_dir)
-    optimized = manager.run(graph)
-    from ..ir import print_graph
+    model_signature(model)
+    program = step_program(model, step, args.batch)
+    # The model's own traced graph through its own pipeline and context, this time with dumps.
+    pipeline = default_pipeline(program.context)
+    known = {p.name for p in pipeline}
+    for name in args.diff:
+        if name not in known:
+            raise SystemExit(f"irdump: --diff {name}: expected one of the passes {[p.name for p in pipeline]}")
+    manager = PassManager(pipeline, dump={"all"} if args.diff else set(args.after), dump_dir=args.dump_dir)
+    optimized = manager.run(program.traced, program.context)
 
+    if args.json:
+        print(json.dumps({"step": step, "before": graph_to_json(program.traced), "after": graph_to_json(optimized),
+                          "passes": {n: {"seconds": s, "nodes": manager.report.nodes[n]}
+                                     for n, s in manager.report.seconds.items()}}, indent=1))
+        return 0
     print("# before passes")
-    print(print_graph(graph), end="")
+    print(print_graph(program.traced), end="")
     for name in args.after:
         print(f"\n# after {name}")
         print(manager.report.dumps[f"after:{name}"], end="")
-    print("\n# after the pipeline (" + ", ".join(f"{n} {s * 1e3:.2f} ms" for n, s in manager.report.seconds.items()) + ")")
+    names = [p.name for p in pipeline]
+    for name in args.diff:
+        index = names.index(name)
+        before = manager.report.dumps["before:input" if index == 0 else f"after:{names[index - 1]}"]
+        print(f"\n# diff {name}")
+        print(unified_diff(before, manager.report.dumps[f"after:{name}"], name), end="")
+    print(f"\n# after the pipeline (step {step}: " + ", ".join(f"{n} {s * 1e3:.2f} ms" for n, s in manager.report.seconds.items()) + ")")
     print(print_graph(optimized), end="")
     if args.dot:
         from ..ir import to_dot
+        from ..runtime.atomic import atomic_write
 
-        with open(args.dot + ".tmp", "w") as f:
+        with atomic_write(args.dot, "w") as f:
             f.write(to_dot(optimized))
-        os.replace(args.dot + ".tmp", args.dot)
     if args.table:
         print(f"\n# table (FLOPs at batch {args.batch})")
         print(format_table(optimized, args.batch), end="")
-    print(loop_plan_line(model, optimized, args.batch, args.training, args.platform))
+    print(loop_plan_line(model, optimized, args.batch, step == "train", args.platform))
+    if args.stage:
+        print(f"\n# {args.stage} (batch {args.batch})")
+        print(stage_text(program, args.stage, args.batch), end="")
     return 0
 
 

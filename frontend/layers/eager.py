@@ -1,4 +1,6 @@
-"""Calling a layer or model on arrays: traced once per input signature, lowered, jitted, cached.
+"""Calling a layer or model on arrays: traced once per input signature, optimized by the same
+pass pipeline as a compiled model (so every Keras parity test of a layer also checks the passes),
+lowered, jitted, cached.
 
 A NumPy argument stays on the host until the jitted call, which moves it to the device: one
 host-to-device transfer per input (converting it first, as `jnp.asarray` would, made two).
@@ -9,6 +11,7 @@ import jax
 import numpy as np
 
 from ...lowering import lower
+from ...passes import PassManager, default_pipeline
 from ..tracing import Trace, concrete, narrow
 from ..variables import Variable
 
@@ -69,10 +72,14 @@ class EagerProgram:
             out = layer._traced_call(trace, sym_args, sym_kwargs)
             flat_out, self.out_tree = jax.tree.flatten(out, is_leaf=lambda o: isinstance(o, Variable))
             self.returned_variables = {i: o for i, o in enumerate(flat_out) if isinstance(o, Variable)}
-            self.graph = trace.finish(flat_out, [f"output_{i}" for i in range(len(flat_out))])
+            traced = trace.finish(flat_out, [f"output_{i}" for i in range(len(flat_out))])
             self.variables = list(trace.reads)
             self.names = [trace.names[v] for v in self.variables]
             self.assigned = [(v, trace.names[v]) for v in trace.assigned]
+        from ..models.programs import pass_context
+
+        context = pass_context("train" if training else "predict")
+        self.graph = PassManager(default_pipeline(context)).run(traced, context)
         self.apply = apply = lower(self.graph)
         self.name_of = dict(zip(self.variables, self.names))
         names = self.names

@@ -96,13 +96,18 @@ class CompiledModel:
             raise RuntimeError(f"You must call compile() on model '{self.name}' before calling {what}()")
 
     # -- programs -------------------------------------------------------------------------------------
-    def _program(self, x_list, training: bool) -> ModelProgram:
+    def _program(self, x_list, training: bool, mode: str | None = None) -> ModelProgram:
+        """The traced, optimized forward program for these inputs and this step ("train", "test"
+        or "predict"; by default "train" when training else "predict"). Built on first use only."""
         self._check_input_shapes(x_list)
         signature = input_signature(x_list, keep_batch=self._fixed_batch())
-        key = (signature, training)
+        mode = mode or ("train" if training else "predict")
+        from ..distribution import distribution
+
+        key = (signature, mode == "train", mode, distribution())  # layouts are part of the program
         if key not in self._programs:
             with self._compiled_trainability():
-                self._programs[key] = ModelProgram(self, signature, training, self._mesh())
+                self._programs[key] = ModelProgram(self, signature, mode)
         return self._programs[key]
 
     def _check_input_shapes(self, x_list) -> None:
@@ -126,26 +131,20 @@ class CompiledModel:
                 return tensor.shape[0]
         return None
 
-    def _mesh(self):
-        from ..distribution import distribution
-
-        active = distribution()
-        return None if active is None else active.device_mesh.jax_mesh
-
     def _state_lists(self):
         if self._frozen is None:
             self._freeze_trainable()
         return self._frozen
 
-    def _forward(self, x_list, training: bool):
+    def _forward(self, x_list, mode: str):
         trainable, non_trainable = self._state_lists()
-        fn = self._program(x_list, training).forward(trainable, non_trainable)
-        return lambda t, nt, x, _training=training: fn(t, nt, x)
+        return self._program(x_list, mode == "train", mode).forward(trainable, non_trainable)
 
-    def _prepare(self, sample):
-        """Build the model, its loss, metrics and optimizer from one batch (x[, y[, sw]])."""
+    def _prepare(self, sample, mode: str = "train"):
+        """Build the model, its loss, metrics and optimizer from one batch (x[, y[, sw]]), tracing
+        only the program of `mode`."""
         x = self._flatten_inputs(sample[0])
-        program = self._program(x, training=True)
+        program = self._program(x, mode == "train", mode)
         trainable, _ = self._state_lists()
         unbuilt_optimizer = self.optimizer is not None and not self.optimizer.built
         if self._device_state is not None and (self._compiled_loss is None or unbuilt_optimizer):
@@ -167,9 +166,26 @@ class CompiledModel:
             from ..distribution import distribution
 
             active = distribution()
-            shardings = None if active is None else active.state_shardings(groups)
+            shardings = None if active is None else self._state_shardings(groups, active.device_mesh.jax_mesh)
             self._device_state = DeviceState(groups, shardings)
         return self._device_state
+
+    def _state_shardings(self, groups, mesh):
+        """Where each state array lives, read from the sharding pass's annotations on the traced
+        programs (one source of truth): a variable by its path, an optimizer slot by the path of
+        the variable it was made for; what no program reads stays replicated."""
+        from ...lowering.sharding import named_sharding
+
+        layouts = {}
+        for program in self._programs.values():
+            for gi in program.graph.inputs:
+                if gi.kind in ("param", "state") and gi.value.type.sharding is not None:
+                    layouts[gi.name] = gi.value.type.sharding
+        names = {}
+        for program in self._programs.values():
+            names.update((id(v), n) for v, n in program.names.items())
+        return [[named_sharding(mesh, layouts.get(names.get(id(v)) or getattr(v, "layout_path", None) or v.path))
+                 for v in group] for group in groups]
 
     def _release_state(self):
         if self._device_state is not None:
@@ -204,7 +220,7 @@ class CompiledModel:
             def plan_for(batch, superbatch):
                 x = superbatch[0] if isinstance(superbatch, tuple) else superbatch
                 first = [a[0] for a in self._flatten_inputs(x)]
-                graph = self._program(first, training).graph  # traced once, reused by the step
+                graph = self._program(first, training, kind).graph  # traced once, reused by the step
                 return plan_loop([graph], jax.default_backend(), self.steps_per_execution, batch, training)
 
             if kind == "train_guarded":

@@ -5,8 +5,10 @@ values in the order of those variable lists in, outputs and updated state out.
 """
 from __future__ import annotations
 
+import jax
+
 from ...lowering import lower
-from ...passes import PassManager, default_pipeline
+from ...passes import PassContext, PassManager, default_pipeline
 from ..tracing import Trace
 
 
@@ -31,14 +33,28 @@ def trace_model(model, signature, training: bool, name: str | None = None):
     return graph, trace
 
 
+def pass_context(mode: str) -> PassContext:
+    """The context the passes of a `mode` step get: platform, the active distribution's mesh and
+    layout map, and the global dtype policy's name ("mixed_bfloat16", ...)."""
+    from .. import config
+    from ..distribution import distribution
+
+    active = distribution()
+    mesh = None if active is None else active.device_mesh.jax_mesh
+    return PassContext(mode=mode, platform=jax.default_backend(), mesh=mesh,
+                       layout_map=getattr(active, "layout_map", None),
+                       batch_axis=getattr(active, "batch_dim_name", None), dtype_policy=config.dtype_policy().name)
+
+
 class ModelProgram:
-    def __init__(self, model, signature, training: bool, mesh=None):
-        graph, trace = trace_model(model, signature, training)
+    def __init__(self, model, signature, mode: str):
+        self.context = pass_context(mode)
+        graph, trace = trace_model(model, signature, self.context.training)
         self.model_name = model.name
         self.traced = graph
-        self.manager = PassManager(default_pipeline())
-        self.graph = self.manager.run(graph)
-        self.apply = lower(self.graph, mesh)
+        self.manager = PassManager(default_pipeline(self.context))
+        self.graph = self.manager.run(graph, self.context)
+        self.apply = lower(self.graph, self.context.mesh)
         self.names = dict(trace.names)
         self.output_types = [v.type for v in self.graph.outputs]
 

@@ -38,7 +38,7 @@ class Steps:
         x, y, sw = _unpack(data)
         x_list = self._flatten_inputs(x)
         compute_loss, update_metrics = self._losses_and_metrics(x_list)
-        forward = self._forward(x_list, training=True)
+        forward = self._forward(x_list, "train")
         step = make_train_step(lambda t, nt, _x, training: forward(t, nt, x_list), compute_loss,
                                self.optimizer.stateless_apply, update_metrics, self.optimizer.stateless_scale_loss)
         return step(state, (x, y, sw))
@@ -47,14 +47,14 @@ class Steps:
         x, y, sw = _unpack(data)
         x_list = self._flatten_inputs(x)
         compute_loss, update_metrics = self._losses_and_metrics(x_list)
-        forward = self._forward(x_list, training=False)
+        forward = self._forward(x_list, "test")
         step = make_test_step(lambda t, nt, _x, training: forward(t, nt, x_list), compute_loss, update_metrics)
         return step(state, (x, y, sw))
 
     def predict_step(self, state, data):
         x = data[0] if isinstance(data, tuple) else data
         x_list = self._flatten_inputs(x)
-        forward = self._forward(x_list, training=False)
+        forward = self._forward(x_list, "predict")
         step = make_predict_step(lambda t, nt, _x, training: forward(t, nt, x_list))
         return step(state, (x,))
 

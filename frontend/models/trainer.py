@@ -172,7 +172,7 @@ class Trainer(CompiledModel, Steps):
         self._assert_compiled("evaluate")
         verbose = 1 if verbose == "auto" else int(verbose)
         source = self._source(x, y, sample_weight, None, batch_size, False, steps)
-        self._prepare(source.peek())
+        self._prepare(source.peek(), "test")
         cbs = self._callback_list(callbacks, None, verbose, steps=source.steps, mode="test")
         logs = self._run_test(source, cbs)
         return logs if return_dict else self._logs_as_list(logs)
@@ -208,7 +208,7 @@ class Trainer(CompiledModel, Steps):
 
     def _prepare_predict(self, sample):
         x = self._flatten_inputs(sample[0])
-        self._program(x, training=False)
+        self._program(x, False, "predict")
         if self._compile_args is None:
             self._state_lists()
 
@@ -229,7 +229,7 @@ class Trainer(CompiledModel, Steps):
         self._assert_compiled("test_on_batch")
         source = self._source(x, y, sample_weight, None, len(jax.tree.leaves(x)[0]), False, None)
         data = source.peek()
-        self._prepare(data)
+        self._prepare(data, "test")
         self._reset_metrics()
         logs = logs_to_floats(self._one_batch("test", data))
         return logs if return_dict else self._logs_as_list(logs)

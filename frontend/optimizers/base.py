@@ -196,8 +196,11 @@ class Optimizer:
                 for slot_name in group:
                     spec = self.slot_spec(var, slot_name)
                     if spec is not None:
+                        slot = self._state_variable(*spec)
+                        if tuple(slot.shape) == tuple(var.shape):  # laid out like its variable, as Keras does
+                            slot.layout_path = getattr(var, "layout_path", None) or getattr(var, "path", None)
                         self._slot_index[(slot_name, index)] = len(self._slots)
-                        self._slots.append(self._state_variable(*spec))
+                        self._slots.append(slot)
         self._extras = [self._state_variable(name, (), dtype, value)
                         for name, value, dtype in self.extra_variables(self._trainable_variables)]
         self.built = True

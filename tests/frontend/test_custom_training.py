@@ -46,8 +46,11 @@ def test_jax_value_and_grad_loop_over_stateless_call():
         variable.assign(value)
     batch_norm = model.layers[1]
     assert np.all(batch_norm.moving_mean.numpy() != 0)  # the state came back from stateless_call
+    # The model with the state assigned back computes what the pure function computes on that state.
     trained = np.mean((np.asarray(model(X, training=True)) - Y) ** 2)
-    np.testing.assert_allclose(trained, losses[-1], rtol=0.1)
+    final, _ = jax.jit(compute_loss)(state[0], state[1], X, Y)
+    np.testing.assert_allclose(trained, float(final), rtol=1e-5)
+    assert float(final) < losses[-1]  # the last step still lowered the loss
 
 
 class ClippedModel(kerax.Model):

@@ -72,16 +72,23 @@ def test_dataset_objects_and_generators_train_like_arrays():
 
 
 def test_learning_rate_schedule_advances_inside_the_scan():
-    schedule = kerax.optimizers.schedules.PiecewiseConstantDecay([2], [0.5, 0.0])
-    m = model(kerax.optimizers.SGD(schedule), k=4)
-    weights = []
+    # The rate changes after steps 1 and 2, both inside the first 4-step execution: a schedule
+    # read once per dispatch would apply 0.5 to all four steps and part from the K=1 run.
+    def trained(k):
+        kerax.utils.set_random_seed(3)
+        schedule = kerax.optimizers.schedules.PiecewiseConstantDecay([1, 2], [0.5, 0.2, 0.05])
+        m = model(kerax.optimizers.SGD(schedule), k=k)
+        weights = []
 
-    class Record(kerax.callbacks.Callback):
-        def on_train_batch_end(self, batch, logs=None):
-            weights.append(self.model.get_weights()[0].copy())
+        class Record(kerax.callbacks.Callback):
+            def on_train_batch_end(self, batch, logs=None):
+                weights.append(self.model.get_weights()[0].copy())
 
-    start = m.get_weights()[0].copy()
-    m.fit(X[:40], Y[:40], batch_size=10, epochs=2, shuffle=False, verbose=0, callbacks=[Record()])
-    # steps 0..2 use lr 0.5 (boundary after step 2), later steps lr 0: after the first execution the weights stop
-    assert not np.allclose(weights[0], start)
-    np.testing.assert_array_equal(weights[0], weights[1])
+        m.fit(X[:40], Y[:40], batch_size=5, epochs=1, shuffle=False, verbose=0, callbacks=[Record()])
+        return weights
+
+    one, four = trained(1), trained(4)
+    assert len(one) == 8 and len(four) == 2
+    np.testing.assert_allclose(four[0], one[3], rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(four[1], one[7], rtol=1e-6, atol=1e-7)
+    assert not np.allclose(one[2], one[3])  # the last rate still moves the weights

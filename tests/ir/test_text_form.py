@@ -84,3 +84,60 @@ def test_dtype_names():
     assert canonical_dtype(np.float32) == "float32"
     with pytest.raises(TypeError, match="Unsupported dtype"):
         canonical_dtype("str")
+
+
+def constant_graph(table):
+    b = GraphBuilder("c")
+    x = b.add_input(TensorType((None, 256), "float32"), "input", "x")
+    y = b.emit("matmul", [x, b.add_constant(table)])[0]
+    z = b.emit("matmul", [y, b.add_constant(table.copy())])[0]  # the same bytes: one pool entry
+    return b.finish([z], ["y"])
+
+
+def test_array_constants_print_out_of_line_and_round_trip():
+    table = np.arange(256 * 256, dtype=np.float32).reshape(256, 256) / 1e4
+    graph = constant_graph(table)
+    const = [gi for gi in graph.inputs if gi.kind == "const"]
+    assert len(const) == 1 and const[0].name.startswith("#") and len(const[0].name) == 11
+    text = print_graph(graph)
+    assert f'const %1: f32[256,256] "{const[0].name}"' in text
+    assert len(text) < 400  # the whole graph; an inline table printed 1.35 million characters
+    again = parse(text, graph.constants)
+    assert graphs_equal(again, graph)
+    x = np.ones((2, 256), np.float32)
+    from kerax.lowering import lower
+
+    (out,), _, _ = lower(again)({}, [x])
+    np.testing.assert_allclose(out, x @ table @ table, rtol=1e-5)
+
+
+def test_constant_pool_mismatches_are_refused():
+    table = np.ones((3, 256), np.float32)
+    graph = constant_graph(np.eye(256, dtype=np.float32))
+    text = print_graph(graph)
+    with pytest.raises(ParseError, match="is not in the constant pool"):
+        parse(text, {})
+    without = parse(text)  # structure only: prints the same, cannot run
+    assert print_graph(without) == text
+    from kerax.lowering import lower
+
+    with pytest.raises(ValueError, match="has no value; parse the text with `constants="):
+        lower(without)
+    name = graph.inputs[1].name
+    from kerax.ir import VerifierError, verify
+
+    with pytest.raises(VerifierError, match=r"declared f32\[256,256\] but holds f32\[3,256\]"):
+        verify(parse(text, {name: table}))
+
+
+def test_traced_array_constants_go_to_the_pool():
+    from kerax.frontend.tracing import Trace
+
+    table = np.full((256, 256), 0.5, np.float64)
+    with Trace("t") as trace:
+        x = trace.input((None, 256), "float32", "x")
+        y = kerax.ops.matmul(x, table) + 2.0
+        graph = trace.finish([y], ["y"])
+    assert [gi.kind for gi in graph.inputs] == ["input", "const"]
+    assert graph.inputs[1].data.dtype == np.float32  # narrowed as JAX computes
+    assert len(print_graph(graph)) < 400

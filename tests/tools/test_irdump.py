@@ -2,6 +2,7 @@
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from kerax.ir import parse
@@ -73,6 +74,18 @@ def test_clear_errors(models_file):
         irdump.main([f"{models_file}:not_a_model_yet"])
 
 
+DROPOUT = '''
+import kerax
+
+def net():
+    x = kerax.Input((8,), name="features")
+    h = kerax.layers.Dropout(0.5)(kerax.layers.Dense(16)(x))
+    model = kerax.Model(x, kerax.layers.Dense(2, name="logits")(h * 1.0))
+    model.compile(optimizer="sgd", loss="mse")
+    return model
+'''
+
+
 CONVNET = '''
 import kerax
 
@@ -82,6 +95,70 @@ def convnet():
     model.compile(optimizer="adam", loss="mse", steps_per_execution=8)
     return model
 '''
+
+
+@pytest.fixture
+def net_file(tmp_path):
+    path = tmp_path / "nets.py"
+    path.write_text(DROPOUT)
+    return path
+
+
+def test_step_picks_the_program_of_that_step(net_file, capsys):
+    irdump.main([f"{net_file}:net", "--step", "train"])
+    train = parse(sections(capsys.readouterr().out)["after the pipeline"])
+    irdump.main([f"{net_file}:net", "--step", "predict"])
+    predict = parse(sections(capsys.readouterr().out)["after the pipeline"])
+    assert "dropout" in [n.op for n in train.nodes]  # dropout draws only while training
+    assert "dropout" not in [n.op for n in predict.nodes]
+
+
+def test_diff_shows_what_a_pass_changed(net_file, capsys):
+    irdump.main([f"{net_file}:net", "--diff", "simplify", "--diff", "cse"])
+    out = capsys.readouterr().out
+    diff = out.split("# diff simplify\n")[1].split("\n# ")[0]
+    assert diff.startswith("--- before simplify\n+++ after simplify\n")
+    removed = [line for line in diff.splitlines() if line.startswith("-  ")]
+    assert len(removed) >= 1 and any("multiply" in line for line in removed)
+    assert "(no change by cse)" in out
+    with pytest.raises(SystemExit, match="--diff fuse: expected one of the passes"):
+        irdump.main([f"{net_file}:net", "--diff", "fuse"])
+
+
+def test_stages_print_what_xla_receives_and_compiles(net_file, capsys):
+    irdump.main([f"{net_file}:net", "--stage", "stablehlo", "--batch", "4"])
+    stablehlo = capsys.readouterr().out.split("# stablehlo (batch 4)\n")[1]
+    assert "func.func public @main" in stablehlo and "tensor<4x8xf32>" in stablehlo
+    irdump.main([f"{net_file}:net", "--stage", "hlo"])
+    assert "HloModule" in capsys.readouterr().out.split("# hlo (batch 1)\n")[1]
+
+
+def test_json_is_machine_readable(net_file, capsys):
+    import json
+
+    irdump.main([f"{net_file}:net", "--json", "--step", "test"])
+    data = json.loads(capsys.readouterr().out)
+    assert data["step"] == "test"
+    ops = [n["op"] for n in data["after"]["nodes"]]
+    assert ops.count("matmul") == 2 and "multiply" not in ops and "multiply" in [n["op"] for n in data["before"]["nodes"]]
+    assert data["after"]["inputs"][0] == {"name": "%0", "kind": "input", "label": "features", "trainable": False,
+                                          "initializer": "", "shape": [None, 8], "dtype": "float32", "sharding": None}
+    assert set(data["passes"]) == {"dce", "cse", "simplify", "dce-final", "shard"}
+
+
+def test_it_prints_the_program_the_model_built(monkeypatch):
+    from kerax.frontend.models import programs
+
+    traced = []
+    original = programs.trace_model
+    monkeypatch.setattr(programs, "trace_model", lambda *a, **k: traced.append(1) or original(*a, **k))
+    import kerax
+
+    model = kerax.Sequential([kerax.Input((3,)), kerax.layers.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.predict(np.zeros((2, 3), np.float32), verbose=0)
+    program = irdump.step_program(model, "predict")
+    assert traced == [1] and program is next(iter(model._programs.values()))
 
 
 def test_shows_the_loop_plan_the_compiler_chooses(tmp_path, capsys):

@@ -1,0 +1,54 @@
+"""Ops that hold nested graphs (regions), as jaxpr equations hold sub-jaxprs in their params.
+
+value_and_grad(*operands; body, wrt) runs `body` on the operands and differentiates its first
+output, a float scalar (the loss), with respect to the operands at positions `wrt`. Results, in
+order: the loss, the body's other outputs (aux: predictions, metric inputs), the body's state
+updates (BatchNorm statistics, RNG keys), and one gradient per `wrt` operand. It lowers to one
+`jax.value_and_grad(..., has_aux=True)`, so XLA sees the same program as a hand-written step.
+"""
+from __future__ import annotations
+
+import jax
+
+from ..evaluate import evaluate
+from ..registry import COMPOSITE, register
+
+
+def _value_and_grad_types(*operand_types, body, wrt):
+    bound = [gi for gi in body.inputs if gi.kind != "const"]
+    if len(operand_types) != len(bound):
+        raise ValueError(f"value_and_grad: the body takes {len(bound)} operands, received {len(operand_types)}")
+    for k, (want, gi) in enumerate(zip(operand_types, bound)):
+        if want.with_sharding(None) != gi.value.type.with_sharding(None):
+            raise ValueError(f"value_and_grad: operand {k} is {want} but the body's input {gi.name!r} is {gi.value.type}")
+    if not body.outputs or body.outputs[0].type.shape != () or "float" not in body.outputs[0].type.dtype:
+        raise ValueError("value_and_grad: the body's first output must be a float scalar (the loss), received "
+                         f"{[str(v.type) for v in body.outputs[:1]]}")
+    if body.losses:
+        raise ValueError("value_and_grad: the body must add its losses into its first output, not list them apart")
+    if any(not isinstance(i, int) or not 0 <= i < len(operand_types) for i in wrt):
+        raise ValueError(f"value_and_grad: `wrt` expected operand positions below {len(operand_types)}, received {wrt}")
+    return [v.type for v in body.outputs] + [v.type for _, v in body.updates] + [operand_types[i] for i in wrt]
+
+
+def _value_and_grad_flops(in_types, out_types, attrs, symbol_size):
+    from .. import registry
+
+    body = attrs["body"]
+    forward = sum(registry.cost(n.op, [v.type for v in n.inputs], [o.type for o in n.outputs], n.attrs, symbol_size)[0]
+                  for n in body.nodes)
+    return 3 * forward  # the backward pass costs about twice the forward
+
+
+@register("value_and_grad", COMPOSITE, "the loss of a region and its gradient with respect to some operands",
+          infer=_value_and_grad_types, flops=_value_and_grad_flops)
+def _value_and_grad(*operands, body, wrt):
+    def loss_of(differentiated):
+        args = list(operands)
+        for position, value in zip(wrt, differentiated):
+            args[position] = value
+        outputs, updates, _ = evaluate(body, args)
+        return outputs[0], (outputs[1:], updates)
+
+    (loss, (aux, updates)), grads = jax.value_and_grad(loss_of, has_aux=True)([operands[i] for i in wrt])
+    return (loss, *aux, *updates, *grads)

@@ -1,0 +1,102 @@
+"""Nested graphs: a value_and_grad node holding the forward-and-loss region prints, parses back,
+verifies, goes through every pass, and computes what jax.value_and_grad computes."""
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from kerax.ir import GraphBuilder, TensorType, VerifierError, graphs_equal, parse, print_graph, verify
+from kerax.lowering import lower
+from kerax.passes import PassContext, PassManager, default_pipeline
+
+F = "float32"
+RNG = np.random.default_rng(0)
+W = RNG.standard_normal((4, 3)).astype(np.float32)
+X = RNG.standard_normal((5, 4)).astype(np.float32)
+Y = RNG.standard_normal((5, 3)).astype(np.float32)
+
+
+def loss_region(waste=False):
+    """mean((relu(x @ w) * table - y) ** 2), with y_pred as aux; `waste` adds a dead node."""
+    b = GraphBuilder("loss")
+    w = b.add_input(TensorType((4, 3), F), "input", "dense/kernel")
+    x = b.add_input(TensorType((None, 4), F), "input", "x")
+    y = b.add_input(TensorType((None, 3), F), "input", "y")
+    h = b.emit("relu", [b.emit("matmul", [x, w])[0]])[0]
+    if waste:
+        b.emit("tanh", [h])
+    pred = b.emit("multiply", [h, b.add_constant(np.full((3,), 2.0, np.float32))])[0]
+    d = b.emit("subtract", [pred, y])[0]
+    loss = b.emit("mean", [b.emit("square", [d])[0]], {"axis": None, "keepdims": False})[0]
+    return b.finish([loss, pred], ["loss", "y_pred"])
+
+
+def step_graph(waste=False):
+    b = GraphBuilder("train_step")
+    x = b.add_input(TensorType((None, 4), F), "input", "x")
+    y = b.add_input(TensorType((None, 3), F), "input", "y")
+    w = b.add_input(TensorType((4, 3), F), "param", "dense/kernel", True)
+    loss, pred, grad = b.emit("value_and_grad", [w, x, y], {"body": loss_region(waste), "wrt": (0,)})
+    lr = b.emit("constant", [], {"value": 0.1, "dtype": F})[0]
+    new_w = b.emit("subtract", [w, b.emit("multiply", [grad, lr])[0]])[0]
+    return b.finish([loss, pred], ["loss", "y_pred"], [("dense/kernel", new_w)])
+
+
+def reference():
+    def loss_of(w):
+        pred = jax.nn.relu(X @ w) * 2.0
+        return jnp.mean((pred - Y) ** 2), pred
+
+    (loss, pred), grad = jax.value_and_grad(loss_of, has_aux=True)(W)
+    return loss, pred, W - 0.1 * grad
+
+
+def test_value_and_grad_computes_what_jax_computes():
+    (loss, pred), updates, _ = jax.jit(lower(step_graph()))({"dense/kernel": W}, [X, Y])
+    want_loss, want_pred, want_w = reference()
+    np.testing.assert_allclose(loss, want_loss, rtol=1e-6)
+    np.testing.assert_allclose(pred, want_pred, rtol=1e-6)
+    np.testing.assert_allclose(updates["dense/kernel"], want_w, rtol=1e-6)
+
+
+def test_the_region_prints_below_its_node_and_round_trips():
+    graph = step_graph()
+    text = print_graph(graph)
+    assert "value_and_grad(%2, %0, %1) {body=region(0), wrt=(0,)}" in text
+    assert '    region(0) = graph "loss"\n      input %0: f32[4,3] "dense/kernel"\n' in text
+    again = parse(text, graph.constants)  # the pool holds the region's constants too
+    assert graphs_equal(again, graph) and print_graph(again) == text
+    (loss, _), _, _ = lower(again)({"dense/kernel": W}, [X, Y])
+    np.testing.assert_allclose(loss, reference()[0], rtol=1e-6)
+
+
+def test_every_pass_enters_the_region():
+    graph = step_graph(waste=True)
+    assert [n.op for n in graph.nodes[0].attr("body").nodes].count("tanh") == 1
+    after = PassManager(default_pipeline(), verify_each=True).run(graph, PassContext(mode="train"))
+    body = after.nodes[0].attr("body")
+    assert "tanh" not in [n.op for n in body.nodes]
+    assert [gi.name for gi in body.inputs][:3] == ["dense/kernel", "x", "y"]  # its signature stays
+    (loss, _), updates, _ = lower(after)({"dense/kernel": W}, [X, Y])
+    np.testing.assert_allclose(updates["dense/kernel"], reference()[2], rtol=1e-6)
+
+
+def test_verifier_quotes_a_malformed_region():
+    graph = step_graph()
+    node = graph.nodes[0]
+    body = node.attr("body")
+    broken = body.replace(nodes=body.nodes[1:])  # the matmul is gone: relu reads an undefined value
+    with pytest.raises(VerifierError, match=r"Region 'body' of 'value_and_grad' is malformed: Operand 0 of 'relu'"):
+        verify(graph.replace(nodes=(node.with_regions({"body": broken}), *graph.nodes[1:])))
+
+
+def test_value_and_grad_refuses_a_body_without_a_scalar_loss():
+    region = loss_region()
+    b = GraphBuilder("g")
+    w = b.add_input(TensorType((4, 3), F), "param", "w", True)
+    x = b.add_input(TensorType((None, 4), F), "input", "x")
+    y = b.add_input(TensorType((None, 3), F), "input", "y")
+    with pytest.raises(ValueError, match="first output must be a float scalar"):
+        b.emit("value_and_grad", [w, x, y], {"body": region.replace(outputs=region.outputs[::-1]), "wrt": (0,)})
+    with pytest.raises(ValueError, match="operand 1 is f32\\[\\?,3\\] but the body's input 'x' is f32\\[\\?,4\\]"):
+        b.emit("value_and_grad", [w, y, y], {"body": region, "wrt": (0,)})
