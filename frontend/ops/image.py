@@ -18,6 +18,7 @@ from .numpy_math import op
 
 __all__ = ["rgb_to_grayscale", "rgb_to_hsv", "hsv_to_rgb", "resize", "affine_transform", "map_coordinates",
            "gaussian_blur", "sobel_edges", "scale_and_translate", "extract_patches", "extract_patches_3d", "ssim",
+           "perspective_transform",
            "pad_images", "crop_images"]
 
 _INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic", "area")
@@ -113,6 +114,27 @@ def affine_transform(images, transform, interpolation="bilinear", fill_mode="con
         raise ValueError("kerax.ops.image.affine_transform: expected a transform of rank 1 (one) or 2 (a batch), "
                          f"received transform.shape={tuple(transform.shape)}")
     return op("image_affine_transform", images, transform, order=orders[interpolation], fill_mode=fill_mode,
+              fill_value=float(fill_value), data_format=data_format)
+
+
+def perspective_transform(images, start_points, end_points, interpolation="bilinear", fill_value=0,
+                          data_format=None):
+    """Images warped by the projective map that takes the 4 `start_points` (x, y) to
+    `end_points` (one set, or one per image)."""
+    data_format = _images("perspective_transform", images, data_format)
+    orders = {"nearest": 0, "bilinear": 1}
+    if interpolation not in orders:
+        raise ValueError(f"kerax.ops.image.perspective_transform: argument `interpolation` must be one of "
+                         f"{tuple(orders)}, received {interpolation!r}")
+    start_points, end_points = knp.convert_to_tensor(start_points), knp.convert_to_tensor(end_points)
+    for name, points in (("start_points", start_points), ("end_points", end_points)):
+        if tuple(points.shape[-2:]) != (4, 2) or len(points.shape) not in (2, 3):
+            raise ValueError(f"kerax.ops.image.perspective_transform: `{name}` must have shape (4, 2) or (N, 4, 2), "
+                             f"received {tuple(points.shape)}")
+    if tuple(start_points.shape) != tuple(end_points.shape):
+        raise ValueError("kerax.ops.image.perspective_transform: start_points and end_points must have one shape, "
+                         f"received {tuple(start_points.shape)} and {tuple(end_points.shape)}")
+    return op("image_perspective_transform", images, start_points, end_points, order=orders[interpolation],
               fill_value=float(fill_value), data_format=data_format)
 
 
