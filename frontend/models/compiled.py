@@ -141,6 +141,9 @@ class CompiledModel:
         x = self._flatten_inputs(sample[0])
         program = self._program(x, training=True)
         trainable, _ = self._state_lists()
+        unbuilt_optimizer = self.optimizer is not None and not self.optimizer.built
+        if self._device_state is not None and (self._compiled_loss is None or unbuilt_optimizer):
+            self._release_state()  # a state made for predict() lacks the metric and optimizer variables
         if self._compiled_loss is None and self._compile_args is not None:
             names = self.output_names
             self._compiled_loss = CompiledLoss(self._compile_args["loss"], self._compile_args["loss_weights"], names)
