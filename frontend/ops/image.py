@@ -18,7 +18,7 @@ from .numpy_math import op
 
 __all__ = ["rgb_to_grayscale", "rgb_to_hsv", "hsv_to_rgb", "resize", "affine_transform", "map_coordinates",
            "gaussian_blur", "sobel_edges", "scale_and_translate", "extract_patches", "extract_patches_3d", "ssim",
-           "perspective_transform",
+           "perspective_transform", "elastic_transform",
            "pad_images", "crop_images"]
 
 _INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic", "area")
@@ -136,6 +136,46 @@ def perspective_transform(images, start_points, end_points, interpolation="bilin
                          f"received {tuple(start_points.shape)} and {tuple(end_points.shape)}")
     return op("image_perspective_transform", images, start_points, end_points, order=orders[interpolation],
               fill_value=float(fill_value), data_format=data_format)
+
+
+def elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="bilinear", fill_mode="reflect", fill_value=0.0,
+                      seed=None, data_format=None):
+    """Images displaced by a smooth random field (normal noise blurred by a Gaussian of `sigma`,
+    scaled by `alpha`). It draws, so it runs on arrays (an int seed gives Keras's numbers)."""
+    import jax
+    import jax.numpy as jnp
+
+    from ..random_draws import keras_key
+    from .numpy_arrays import concrete_only
+
+    concrete_only("image.elastic_transform", images)
+    data_format = _images("elastic_transform", images, data_format)
+    orders = {"nearest": 0, "bilinear": 1}
+    if interpolation not in orders:
+        raise ValueError(f"kerax.ops.image.elastic_transform: argument `interpolation` must be one of "
+                         f"{tuple(orders)}, received {interpolation!r}")
+    if fill_mode not in _FILL_MODES:
+        raise ValueError(f"kerax.ops.image.elastic_transform: argument `fill_mode` must be one of {_FILL_MODES}, "
+                         f"received {fill_mode!r}")
+    key = keras_key(seed, "elastic_transform")  # refuses to draw inside a traced model
+    images = knp.convert_to_tensor(images)
+    squeeze = len(images.shape) == 3
+    batch = images[None] if squeeze else images
+    channel_axis = -1 if data_format == "channels_last" else 1
+    n, h, w = (batch.shape[0], *_hw(batch, data_format))
+    size = int(6 * sigma) | 1
+    # As Keras draws it: one key for both directions, so the field moves along the diagonal.
+    noise = jax.random.normal(key, (n, h, w), batch.dtype) * sigma
+    field = jnp.squeeze(gaussian_blur(jnp.expand_dims(noise, channel_axis), (size, size), (sigma, sigma),
+                                      data_format))
+    x, y = jnp.meshgrid(jnp.arange(w), jnp.arange(h))
+    coords = jnp.stack([jnp.broadcast_to(y[None] + alpha * field, (n, h, w)),
+                        jnp.broadcast_to(x[None] + alpha * field, (n, h, w))], axis=1)
+    planes = jnp.moveaxis(batch, channel_axis, 1)  # (n, channels, h, w)
+    warp = jax.vmap(jax.vmap(lambda plane, c: map_coordinates(plane, c, orders[interpolation], fill_mode, fill_value),
+                             in_axes=(0, None)))
+    out = jnp.moveaxis(warp(planes, coords), 1, channel_axis)
+    return out[0] if squeeze else out
 
 
 def map_coordinates(inputs, coordinates, order, fill_mode="constant", fill_value=0):

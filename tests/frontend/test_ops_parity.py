@@ -210,6 +210,16 @@ def test_value_dependent_ops_match_keras_on_arrays(name, args, kwargs):
     _compare(getattr(kerax.ops, name)(*args, **kwargs), getattr(keras.ops, name)(*args, **kwargs), name)
 
 
+@pytest.mark.parametrize("args,kwargs", [
+    ((IMG,), {"seed": 3}), ((IMG[0],), {"alpha": 5.0, "sigma": 1.0, "seed": 4, "interpolation": "nearest"}),
+    ((np.transpose(IMG, (0, 3, 1, 2)),), {"seed": 5, "data_format": "channels_first", "fill_mode": "constant"})])
+def test_elastic_transform_draws_keras_numbers(args, kwargs):
+    import keras
+
+    _compare(kerax.ops.image.elastic_transform(*args, **kwargs), keras.ops.image.elastic_transform(*args, **kwargs),
+             "elastic_transform")
+
+
 def test_empty_has_keras_shapes_and_dtypes():
     import keras
 
