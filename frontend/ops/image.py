@@ -97,23 +97,29 @@ def _window(images, data_format, top, bottom, left, right):
     return images[index]
 
 
+def _sampling_order(name, interpolation, fill_mode) -> int:
+    """The map_coordinates order of `interpolation` (nearest 0, bilinear 1); checks fill_mode."""
+    orders = {"nearest": 0, "bilinear": 1}
+    if interpolation not in orders:
+        raise ValueError(f"kerax.ops.image.{name}: argument `interpolation` must be one of {tuple(orders)}, "
+                         f"received {interpolation!r}")
+    if fill_mode not in _FILL_MODES:
+        raise ValueError(f"kerax.ops.image.{name}: argument `fill_mode` must be one of {_FILL_MODES}, "
+                         f"received {fill_mode!r}")
+    return orders[interpolation]
+
+
 def affine_transform(images, transform, interpolation="bilinear", fill_mode="constant", fill_value=0,
                      data_format=None):
     """Images sampled through projective transforms [a0, a1, a2, b0, b1, b2, c0, c1] mapping
     output points (x, y) to input points, one per image or one for all."""
     data_format = _images("affine_transform", images, data_format)
-    orders = {"nearest": 0, "bilinear": 1}
-    if interpolation not in orders:
-        raise ValueError(f"kerax.ops.image.affine_transform: argument `interpolation` must be one of "
-                         f"{tuple(orders)}, received {interpolation!r}")
-    if fill_mode not in _FILL_MODES:
-        raise ValueError(f"kerax.ops.image.affine_transform: argument `fill_mode` must be one of {_FILL_MODES}, "
-                         f"received {fill_mode!r}")
+    order = _sampling_order("affine_transform", interpolation, fill_mode)
     transform = knp.convert_to_tensor(transform)
     if len(transform.shape) not in (1, 2):
         raise ValueError("kerax.ops.image.affine_transform: expected a transform of rank 1 (one) or 2 (a batch), "
                          f"received transform.shape={tuple(transform.shape)}")
-    return op("image_affine_transform", images, transform, order=orders[interpolation], fill_mode=fill_mode,
+    return op("image_affine_transform", images, transform, order=order, fill_mode=fill_mode,
               fill_value=float(fill_value), data_format=data_format)
 
 
@@ -122,10 +128,7 @@ def perspective_transform(images, start_points, end_points, interpolation="bilin
     """Images warped by the projective map that takes the 4 `start_points` (x, y) to
     `end_points` (one set, or one per image)."""
     data_format = _images("perspective_transform", images, data_format)
-    orders = {"nearest": 0, "bilinear": 1}
-    if interpolation not in orders:
-        raise ValueError(f"kerax.ops.image.perspective_transform: argument `interpolation` must be one of "
-                         f"{tuple(orders)}, received {interpolation!r}")
+    order = _sampling_order("perspective_transform", interpolation, "constant")
     start_points, end_points = knp.convert_to_tensor(start_points), knp.convert_to_tensor(end_points)
     for name, points in (("start_points", start_points), ("end_points", end_points)):
         if tuple(points.shape[-2:]) != (4, 2) or len(points.shape) not in (2, 3):
@@ -134,7 +137,7 @@ def perspective_transform(images, start_points, end_points, interpolation="bilin
     if tuple(start_points.shape) != tuple(end_points.shape):
         raise ValueError("kerax.ops.image.perspective_transform: start_points and end_points must have one shape, "
                          f"received {tuple(start_points.shape)} and {tuple(end_points.shape)}")
-    return op("image_perspective_transform", images, start_points, end_points, order=orders[interpolation],
+    return op("image_perspective_transform", images, start_points, end_points, order=order,
               fill_value=float(fill_value), data_format=data_format)
 
 
@@ -150,13 +153,7 @@ def elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="bilinear", f
 
     concrete_only("image.elastic_transform", images)
     data_format = _images("elastic_transform", images, data_format)
-    orders = {"nearest": 0, "bilinear": 1}
-    if interpolation not in orders:
-        raise ValueError(f"kerax.ops.image.elastic_transform: argument `interpolation` must be one of "
-                         f"{tuple(orders)}, received {interpolation!r}")
-    if fill_mode not in _FILL_MODES:
-        raise ValueError(f"kerax.ops.image.elastic_transform: argument `fill_mode` must be one of {_FILL_MODES}, "
-                         f"received {fill_mode!r}")
+    order = _sampling_order("elastic_transform", interpolation, fill_mode)
     key = keras_key(seed, "elastic_transform")  # refuses to draw inside a traced model
     images = knp.convert_to_tensor(images)
     squeeze = len(images.shape) == 3
@@ -172,7 +169,7 @@ def elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="bilinear", f
     coords = jnp.stack([jnp.broadcast_to(y[None] + alpha * field, (n, h, w)),
                         jnp.broadcast_to(x[None] + alpha * field, (n, h, w))], axis=1)
     planes = jnp.moveaxis(batch, channel_axis, 1)  # (n, channels, h, w)
-    warp = jax.vmap(jax.vmap(lambda plane, c: map_coordinates(plane, c, orders[interpolation], fill_mode, fill_value),
+    warp = jax.vmap(jax.vmap(lambda plane, c: map_coordinates(plane, c, order, fill_mode, fill_value),
                              in_axes=(0, None)))
     out = jnp.moveaxis(warp(planes, coords), 1, channel_axis)
     return out[0] if squeeze else out
