@@ -17,3 +17,6 @@ from .misc_utils import (Config, array_to_img, get_source_inputs, img_to_array, 
 from .plot import model_to_dot, plot_model  # noqa: F401
 from .progbar import Progbar  # noqa: F401
 from .random import set_random_seed  # noqa: F401
+from .saving import (CustomObjectScope, custom_object_scope, deserialize_keras_object,  # noqa: F401
+                     get_custom_objects, get_registered_name, get_registered_object, register_keras_serializable,
+                     serialize_keras_object)

@@ -23,16 +23,23 @@ API_SURFACE = ("losses", "metrics", "optimizers", "ops", "backend", "tree", "ran
 
 
 def keras_modules() -> list:
-    """The public Keras modules to compare: `keras.X` and `keras.X.Y`, minus the excluded ones."""
+    """The public Keras modules to compare: `keras.X` and `keras.X.Y`, minus the excluded ones.
+
+    Walks the package tree itself and imports only what it compares: importing Keras's
+    internals (`keras.src.backend.numpy`, a backend package) would rebind names Keras itself
+    uses (pkgutil.walk_packages imports every package it passes)."""
     os.environ.setdefault("KERAS_BACKEND", "jax")
     import keras
 
-    names = []
-    for info in pkgutil.walk_packages(keras.__path__, "keras."):
-        parts = info.name.split(".")[1:]
-        if not info.ispkg or parts[0] in EXCLUDED or any(p.startswith("_") for p in parts) or "legacy" in parts:
-            continue
-        names.append(".".join(parts))
+    names, pending = [], [(keras.__path__, "")]
+    while pending:
+        path, prefix = pending.pop()
+        for info in pkgutil.iter_modules(path):
+            if not info.ispkg or info.name.startswith("_") or info.name in EXCLUDED:
+                continue
+            name = f"{prefix}{info.name}"
+            names.append(name)
+            pending.append((importlib.import_module(f"keras.{name}").__path__, f"{name}."))
     return sorted(names)
 
 

@@ -15,3 +15,6 @@ from . import core, image, linalg, nn, numpy  # noqa: F401
 from .core import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from .rearrange import rearrange  # noqa: F401
+
+# The star imports above also brought the modules' own helpers; kerax.ops is Keras's names.
+del annotations, apply_op, concrete, config, jnp, knp, np  # noqa: F821

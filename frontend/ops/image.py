@@ -18,6 +18,7 @@ from .numpy_math import op
 
 __all__ = ["rgb_to_grayscale", "rgb_to_hsv", "hsv_to_rgb", "resize", "affine_transform", "map_coordinates",
            "gaussian_blur", "sobel_edges", "scale_and_translate", "extract_patches", "extract_patches_3d", "ssim",
+           "perspective_transform", "elastic_transform",
            "pad_images", "crop_images"]
 
 _INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic", "area")
@@ -96,24 +97,82 @@ def _window(images, data_format, top, bottom, left, right):
     return images[index]
 
 
+def _sampling_order(name, interpolation, fill_mode) -> int:
+    """The map_coordinates order of `interpolation` (nearest 0, bilinear 1); checks fill_mode."""
+    orders = {"nearest": 0, "bilinear": 1}
+    if interpolation not in orders:
+        raise ValueError(f"kerax.ops.image.{name}: argument `interpolation` must be one of {tuple(orders)}, "
+                         f"received {interpolation!r}")
+    if fill_mode not in _FILL_MODES:
+        raise ValueError(f"kerax.ops.image.{name}: argument `fill_mode` must be one of {_FILL_MODES}, "
+                         f"received {fill_mode!r}")
+    return orders[interpolation]
+
+
 def affine_transform(images, transform, interpolation="bilinear", fill_mode="constant", fill_value=0,
                      data_format=None):
     """Images sampled through projective transforms [a0, a1, a2, b0, b1, b2, c0, c1] mapping
     output points (x, y) to input points, one per image or one for all."""
     data_format = _images("affine_transform", images, data_format)
-    orders = {"nearest": 0, "bilinear": 1}
-    if interpolation not in orders:
-        raise ValueError(f"kerax.ops.image.affine_transform: argument `interpolation` must be one of "
-                         f"{tuple(orders)}, received {interpolation!r}")
-    if fill_mode not in _FILL_MODES:
-        raise ValueError(f"kerax.ops.image.affine_transform: argument `fill_mode` must be one of {_FILL_MODES}, "
-                         f"received {fill_mode!r}")
+    order = _sampling_order("affine_transform", interpolation, fill_mode)
     transform = knp.convert_to_tensor(transform)
     if len(transform.shape) not in (1, 2):
         raise ValueError("kerax.ops.image.affine_transform: expected a transform of rank 1 (one) or 2 (a batch), "
                          f"received transform.shape={tuple(transform.shape)}")
-    return op("image_affine_transform", images, transform, order=orders[interpolation], fill_mode=fill_mode,
+    return op("image_affine_transform", images, transform, order=order, fill_mode=fill_mode,
               fill_value=float(fill_value), data_format=data_format)
+
+
+def perspective_transform(images, start_points, end_points, interpolation="bilinear", fill_value=0,
+                          data_format=None):
+    """Images warped by the projective map that takes the 4 `start_points` (x, y) to
+    `end_points` (one set, or one per image)."""
+    data_format = _images("perspective_transform", images, data_format)
+    order = _sampling_order("perspective_transform", interpolation, "constant")
+    start_points, end_points = knp.convert_to_tensor(start_points), knp.convert_to_tensor(end_points)
+    for name, points in (("start_points", start_points), ("end_points", end_points)):
+        if tuple(points.shape[-2:]) != (4, 2) or len(points.shape) not in (2, 3):
+            raise ValueError(f"kerax.ops.image.perspective_transform: `{name}` must have shape (4, 2) or (N, 4, 2), "
+                             f"received {tuple(points.shape)}")
+    if tuple(start_points.shape) != tuple(end_points.shape):
+        raise ValueError("kerax.ops.image.perspective_transform: start_points and end_points must have one shape, "
+                         f"received {tuple(start_points.shape)} and {tuple(end_points.shape)}")
+    return op("image_perspective_transform", images, start_points, end_points, order=order,
+              fill_value=float(fill_value), data_format=data_format)
+
+
+def elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="bilinear", fill_mode="reflect", fill_value=0.0,
+                      seed=None, data_format=None):
+    """Images displaced by a smooth random field (normal noise blurred by a Gaussian of `sigma`,
+    scaled by `alpha`). It draws, so it runs on arrays (an int seed gives Keras's numbers)."""
+    import jax
+    import jax.numpy as jnp
+
+    from ..random_draws import keras_key
+    from .numpy_arrays import concrete_only
+
+    concrete_only("image.elastic_transform", images)
+    data_format = _images("elastic_transform", images, data_format)
+    order = _sampling_order("elastic_transform", interpolation, fill_mode)
+    key = keras_key(seed, "elastic_transform")  # refuses to draw inside a traced model
+    images = knp.convert_to_tensor(images)
+    squeeze = len(images.shape) == 3
+    batch = images[None] if squeeze else images
+    channel_axis = -1 if data_format == "channels_last" else 1
+    n, h, w = (batch.shape[0], *_hw(batch, data_format))
+    size = int(6 * sigma) | 1
+    # As Keras draws it: one key for both directions, so the field moves along the diagonal.
+    noise = jax.random.normal(key, (n, h, w), batch.dtype) * sigma
+    field = jnp.squeeze(gaussian_blur(jnp.expand_dims(noise, channel_axis), (size, size), (sigma, sigma),
+                                      data_format))
+    x, y = jnp.meshgrid(jnp.arange(w), jnp.arange(h))
+    coords = jnp.stack([jnp.broadcast_to(y[None] + alpha * field, (n, h, w)),
+                        jnp.broadcast_to(x[None] + alpha * field, (n, h, w))], axis=1)
+    planes = jnp.moveaxis(batch, channel_axis, 1)  # (n, channels, h, w)
+    warp = jax.vmap(jax.vmap(lambda plane, c: map_coordinates(plane, c, order, fill_mode, fill_value),
+                             in_axes=(0, None)))
+    out = jnp.moveaxis(warp(planes, coords), 1, channel_axis)
+    return out[0] if squeeze else out
 
 
 def map_coordinates(inputs, coordinates, order, fill_mode="constant", fill_value=0):

@@ -131,3 +131,42 @@ def _sobel_edges(images, *, data_format):
 @register("image_scale_and_translate", COMPOSITE, "jax.image.scale_and_translate over spatial_dims")
 def _scale_and_translate(images, scale, translation, *, output_shape, spatial_dims, method, antialias):
     return jax.image.scale_and_translate(images, output_shape, spatial_dims, scale, translation, method, antialias)
+
+
+def homography(start_points, end_points):
+    """The 8 coefficients of the projective map taking end_points to start_points (batched)."""
+    sx, sy, ex, ey = start_points[..., 0], start_points[..., 1], end_points[..., 0], end_points[..., 1]
+    zeros, ones = jnp.zeros_like(ex), jnp.ones_like(ex)
+    x_rows = jnp.stack([ex, ey, ones, zeros, zeros, zeros, -sx * ex, -sx * ey], axis=-1)
+    y_rows = jnp.stack([zeros, zeros, zeros, ex, ey, ones, -sy * ex, -sy * ey], axis=-1)
+    coefficients = jnp.concatenate([x_rows, y_rows], axis=1)
+    return jnp.linalg.solve(coefficients, jnp.concatenate([sx, sy], axis=-1)[..., None])[..., 0]
+
+
+@register("image_perspective_transform", COMPOSITE, "images warped so that start_points move to end_points")
+def _perspective_transform(images, start_points, end_points, *, order, fill_value, data_format):
+    squeeze = images.ndim == 3
+    images = images[None] if squeeze else images
+    start_points = start_points[None] if start_points.ndim == 2 else start_points
+    end_points = end_points[None] if end_points.ndim == 2 else end_points
+    if data_format == "channels_first":
+        images = jnp.transpose(images, (0, 2, 3, 1))
+    _, height, width, _ = images.shape
+    transforms = homography(start_points.astype("float32"), end_points.astype("float32"))
+    transforms = jnp.broadcast_to(transforms, (images.shape[0], 8))  # one set of points serves every image
+    x, y = jnp.meshgrid(jnp.arange(width), jnp.arange(height), indexing="xy")
+    x, y = x.ravel(), y.ravel()
+
+    def source_coordinates(t):
+        denominator = t[6] * x + t[7] * y + 1.0
+        return jnp.stack([(t[3] * x + t[4] * y + t[5]) / denominator, (t[0] * x + t[1] * y + t[2]) / denominator])
+
+    def warp(image, coords):
+        sample = lambda channel: jax.scipy.ndimage.map_coordinates(  # noqa: E731
+            channel, coords, order=order, mode="constant", cval=fill_value).reshape(height, width)
+        return jax.vmap(sample)(jnp.moveaxis(image, -1, 0))
+
+    out = jnp.moveaxis(jax.vmap(warp)(images, jax.vmap(source_coordinates)(transforms)), 1, -1)
+    if data_format == "channels_first":
+        out = jnp.transpose(out, (0, 3, 1, 2))
+    return out[0] if squeeze else out

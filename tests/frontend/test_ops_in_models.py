@@ -62,6 +62,7 @@ def test_image_and_linalg_ops_in_a_traced_layer_are_ir_nodes():
     (lambda x: ops.nonzero(x), "nonzero"),
     (lambda x: ops.unique(x), "unique"),
     (lambda x: ops.associative_scan(ops.add, x), "associative_scan"),
+    (lambda x: ops.image.elastic_transform(ops.reshape(x, (-1, 2, 3, 1)), seed=1), "image.elastic_transform"),
 ])
 def test_control_flow_decided_by_data_is_refused_with_the_op_named(call, name):
     inputs = kerax.Input((6,))

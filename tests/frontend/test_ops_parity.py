@@ -131,6 +131,11 @@ IMAGE_CASES = [
     ("affine_transform", (IMG[0], np.array([1.0, 0.2, 1.0, 0.1, 0.9, -1.0, 0.0, 0.0], "float32")), {}),
     ("affine_transform", (IMG, np.array([[1.0, 0.0, 2.0, 0.0, 1.0, 0.0, 0.0, 0.0]] * 2, "float32")),
      {"interpolation": "nearest", "fill_mode": "reflect"}),
+    ("perspective_transform", (IMG, np.array([[[0, 0], [5, 0], [0, 5], [5, 5]]] * 2, "float32"),
+                               np.array([[[1, 0], [5, 1], [0, 4], [4, 5]], [[0, 1], [4, 0], [1, 5], [5, 4]]],
+                                        "float32")), {}),
+    ("perspective_transform", (IMG[0], np.array([[0, 0], [5, 0], [0, 5], [5, 5]], "float32"),
+                               np.array([[0, 1], [4, 0], [1, 5], [5, 4]], "float32")), {"interpolation": "nearest"}),
     ("map_coordinates", (IMG[0, :, :, 0], np.array([[0.5, 2.2, 4.0], [1.0, 3.3, 5.9]], "float32"), 1), {}),
     ("gaussian_blur", (IMG,), {"kernel_size": (3, 5), "sigma": (1.0, 2.0), "data_format": "channels_last"}), ("sobel_edges", (IMG,), {}),
     ("scale_and_translate", (IMG, (2, 9, 9, 3), np.array([1.5, 1.5], "float32"), np.array([0.0, 0.5], "float32"),
@@ -203,6 +208,16 @@ def test_value_dependent_ops_match_keras_on_arrays(name, args, kwargs):
     import keras
 
     _compare(getattr(kerax.ops, name)(*args, **kwargs), getattr(keras.ops, name)(*args, **kwargs), name)
+
+
+@pytest.mark.parametrize("args,kwargs", [
+    ((IMG,), {"seed": 3}), ((IMG[0],), {"alpha": 5.0, "sigma": 1.0, "seed": 4, "interpolation": "nearest"}),
+    ((np.transpose(IMG, (0, 3, 1, 2)),), {"seed": 5, "data_format": "channels_first", "fill_mode": "constant"})])
+def test_elastic_transform_draws_keras_numbers(args, kwargs):
+    import keras
+
+    _compare(kerax.ops.image.elastic_transform(*args, **kwargs), keras.ops.image.elastic_transform(*args, **kwargs),
+             "elastic_transform")
 
 
 def test_empty_has_keras_shapes_and_dtypes():

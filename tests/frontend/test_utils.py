@@ -189,3 +189,10 @@ def test_timeseries_windows():
     x, y = windows[0]
     assert x.tolist() == [[0, 1, 2], [1, 2, 3], [2, 3, 4], [3, 4, 5]] and y.tolist() == [0, 100, 200, 300]
     assert windows[1][0].tolist() == [[4, 5, 6], [5, 6, 7], [6, 7, 8], [7, 8, 9]]
+
+
+def test_serialization_helpers_are_the_saving_modules():
+    for name in ("CustomObjectScope", "custom_object_scope", "get_custom_objects", "get_registered_name",
+                 "get_registered_object", "register_keras_serializable", "serialize_keras_object",
+                 "deserialize_keras_object"):
+        assert getattr(kerax.utils, name) is getattr(kerax.saving, name), name
