@@ -1,2 +1,2 @@
 """The op catalogue. Importing this package registers every op."""
-from . import attention, conv, elementwise, nn, random, recurrent, reduce, shape  # noqa: F401
+from . import attention, conv, elementwise, nn, preprocessing, random, recurrent, reduce, shape  # noqa: F401
