@@ -6,11 +6,14 @@ String layers (StringLookup, TextVectorization, Hashing of strings) work on NumP
 on the host, outside the compiled program, as Keras's JAX backend also runs them: call them on
 the data before `fit`, or map a dataset with them.
 """
+from .category_encoding import CategoryEncoding
 from .core_layers import Lambda, Rescaling
+from .discretization import Discretization
+from .normalization import Normalization
 from .random_affine import RandomRotation, RandomTranslation, RandomZoom
 from .random_contrast import RandomContrast
 from .random_flip_crop import RandomCrop, RandomFlip
 from .resizing import CenterCrop, Resizing
 
-__all__ = ["CenterCrop", "Lambda", "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation",
+__all__ = ["CategoryEncoding", "CenterCrop", "Discretization", "Lambda", "Normalization", "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation",
            "RandomZoom", "Rescaling", "Resizing"]
