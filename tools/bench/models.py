@@ -126,4 +126,6 @@ def lstm(repeats=3, keras_peer=True, k=16):
     return result
 
 
-MODELS = {"tiny_mlp": tiny_mlp, "convnet": convnet, "lstm": lstm}
+from .preprocessing import preprocessing  # noqa: E402  (it builds on the helpers above)
+
+MODELS = {"tiny_mlp": tiny_mlp, "convnet": convnet, "lstm": lstm, "preprocessing": preprocessing}

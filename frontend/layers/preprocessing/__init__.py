@@ -9,11 +9,15 @@ the data before `fit`, or map a dataset with them.
 from .category_encoding import CategoryEncoding
 from .core_layers import Lambda, Rescaling
 from .discretization import Discretization
+from .hashing import Hashing
+from .lookup import IntegerLookup, StringLookup
 from .normalization import Normalization
 from .random_affine import RandomRotation, RandomTranslation, RandomZoom
 from .random_contrast import RandomContrast
 from .random_flip_crop import RandomCrop, RandomFlip
 from .resizing import CenterCrop, Resizing
+from .text_vectorization import TextVectorization
 
-__all__ = ["CategoryEncoding", "CenterCrop", "Discretization", "Lambda", "Normalization", "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation",
-           "RandomZoom", "Rescaling", "Resizing"]
+__all__ = ["CategoryEncoding", "CenterCrop", "Discretization", "Hashing", "IntegerLookup", "Lambda", "Normalization",
+           "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom",
+           "Rescaling", "Resizing", "StringLookup", "TextVectorization"]
