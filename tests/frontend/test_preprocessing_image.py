@@ -66,6 +66,14 @@ def test_augmentation_in_a_model_trains_randomly_and_predicts_plainly():
     np.testing.assert_allclose(model.predict(x, verbose=0), plain.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
 
 
+def test_calling_a_model_augments_as_keras_does():
+    # model(x) leaves `training` unset, so the layers take their own default: True for augmentations.
+    ours = kerax.Sequential([kerax.Input((6, 7, 2)), layers.RandomFlip(seed=3)])
+    theirs = keras().Sequential([keras().Input((6, 7, 2)), keras().layers.RandomFlip(seed=3)])
+    np.testing.assert_array_equal(np.asarray(ours(IMAGES)), np.asarray(theirs(IMAGES)))
+    np.testing.assert_array_equal(np.asarray(ours.predict(IMAGES, verbose=0)), IMAGES)
+
+
 def test_augmentations_are_ir_ops_in_training_only():
     from kerax.frontend.models.programs import trace_model
     from kerax.tools.irdump import model_signature

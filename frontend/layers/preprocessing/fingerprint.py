@@ -49,23 +49,24 @@ def _upto16(s: bytes, n: int) -> int:
     return K2
 
 
-def _upto32(s: bytes, n: int) -> int:
+def _first32(s: bytes, n: int, k: int) -> tuple[int, int, int, int]:
+    """The mixing of the first and last 16 bytes that the 17..32 and 33..64 byte cases share."""
     mul = K2 + n * 2
-    a = (_u64(s, 0) * K1) & _M
+    a = (_u64(s, 0) * k) & _M
     b = _u64(s, 8)
     c = (_u64(s, n - 8) * mul) & _M
     d = (_u64(s, n - 16) * K2) & _M
-    return _len16((_ror((a + b) & _M, 43) + _ror(c, 30) + d) & _M, (a + _ror((b + K2) & _M, 18) + c) & _M, mul)
+    return mul, a, (_ror((a + b) & _M, 43) + _ror(c, 30) + d) & _M, (a + _ror((b + K2) & _M, 18) + c) & _M
+
+
+def _upto32(s: bytes, n: int) -> int:
+    mul, _, u, v = _first32(s, n, K1)
+    return _len16(u, v, mul)
 
 
 def _upto64(s: bytes, n: int) -> int:
-    mul = K2 + n * 2
-    a = (_u64(s, 0) * K2) & _M
-    b = _u64(s, 8)
-    c = (_u64(s, n - 8) * mul) & _M
-    d = (_u64(s, n - 16) * K2) & _M
-    y = (_ror((a + b) & _M, 43) + _ror(c, 30) + d) & _M
-    z = _len16(y, (a + _ror((b + K2) & _M, 18) + c) & _M, mul)
+    mul, a, y, v = _first32(s, n, K2)
+    z = _len16(y, v, mul)
     e = (_u64(s, 16) * mul) & _M
     f = _u64(s, 24)
     g = ((y + _u64(s, n - 32)) * mul) & _M

@@ -25,6 +25,14 @@ class ImageLayer(Layer):
         self.check_rank(rank)
         return (rank - 3, rank - 2) if self.data_format == "channels_last" else (rank - 2, rank - 1)
 
+    def known_size(self, images) -> tuple[int, int]:
+        """(height, width) of `images`, which must be known (crops and warps need them)."""
+        height, width = (images.shape[a] for a in self.spatial_axes(len(images.shape)))
+        if height is None or width is None:
+            raise ValueError(f"Layer '{self.name}' ({type(self).__name__}): the image height and width must be "
+                             f"known, received an input of shape {tuple(images.shape)}")
+        return height, width
+
     def check_rank(self, rank: int) -> None:
         if rank not in (3, 4):
             raise ValueError(f"Layer '{self.name}' ({type(self).__name__}): expected images of rank 3 (one image) "

@@ -43,11 +43,7 @@ class _AffineLayer(RandomImageLayer):
         images = ops.cast(inputs, self.compute_dtype)
         if not training:
             return images
-        height, width = (images.shape[a] for a in self.spatial_axes(len(images.shape)))
-        if height is None or width is None:
-            raise ValueError(f"Layer '{self.name}' ({type(self).__name__}): the image height and width must be "
-                             f"known, received an input of shape {tuple(images.shape)}")
-        matrix = self.transform(images, height, width)
+        matrix = self.transform(images, *self.known_size(images))
         return affine_transform(images, matrix, self.interpolation, self.fill_mode, self.fill_value,
                                 self.data_format)
 

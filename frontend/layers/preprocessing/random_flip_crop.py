@@ -60,10 +60,7 @@ class RandomCrop(RandomImageLayer):
             return inputs
         images = ops.cast(inputs, self.compute_dtype)
         axes = self.spatial_axes(len(images.shape))
-        height, width = (images.shape[a] for a in axes)
-        if height is None or width is None:
-            raise ValueError(f"Layer '{self.name}' (RandomCrop): the image height and width must be known, "
-                             f"received an input of shape {tuple(images.shape)}")
+        height, width = self.known_size(images)
         target = (self.height, self.width)
         if height > self.height and width > self.width:
             top = ops.cast(self.uniform(images, (), 0.0, float(height - self.height + 1)), "int32")

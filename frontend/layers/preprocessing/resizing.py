@@ -104,10 +104,7 @@ class CenterCrop(ImageLayer):
     def call(self, inputs):
         images = ops.cast(inputs, self.compute_dtype)
         axes = self.spatial_axes(len(images.shape))
-        height, width = (images.shape[a] for a in axes)
-        if height is None or width is None:
-            raise ValueError(f"Layer '{self.name}' (CenterCrop): the image height and width must be known, "
-                             f"received an input of shape {tuple(images.shape)}")
+        height, width = self.known_size(images)
         target = (self.height, self.width)
         if height >= self.height and width >= self.width:
             return window(images, axes, ((height - self.height) // 2, (width - self.width) // 2), target)
