@@ -32,9 +32,20 @@ def main(argv=None) -> int:
 
 def format_result(name: str, result: dict) -> str:
     lines = [f"== {name}: {result.pop('what')}"]
-    kerax = result["kerax"]
+    if "table" in result:
+        from .compile_time import format_table
+
+        return "\n".join(lines + [format_table(result)])
+    pairs = result.pop("pairs", None)
+    if pairs is None:  # one kerax figure against each peer
+        kerax = result["kerax"]
+        for key, value in result.items():
+            lines.append(f"  {key:<22} {value:>10,.1f} steps/s   kerax / this = {kerax / value:5.2f}x")
+        return "\n".join(lines)
     for key, value in result.items():
-        lines.append(f"  {key:<22} {value:>10,.0f} steps/s   kerax / this = {kerax / value:5.2f}x")
+        lines.append(f"  {key:<22} {value:>10,.2f} steps/s")
+    for mine, peer in pairs:
+        lines.append(f"  {mine} / {peer} = {result[mine] / result[peer]:5.2f}x")
     return "\n".join(lines)
 
 

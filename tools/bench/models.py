@@ -126,6 +126,9 @@ def lstm(repeats=3, keras_peer=True, k=16):
     return result
 
 
-from .preprocessing import preprocessing  # noqa: E402  (it builds on the helpers above)
+from .compile_time import compile_time  # noqa: E402
+from .convnets import four_conv_net, resnet_net, two_conv_net  # noqa: E402
+from .preprocessing import preprocessing  # noqa: E402
 
-MODELS = {"tiny_mlp": tiny_mlp, "convnet": convnet, "lstm": lstm, "preprocessing": preprocessing}
+MODELS = {"tiny_mlp": tiny_mlp, "convnet": convnet, "lstm": lstm, "two_conv": two_conv_net, "four_conv": four_conv_net,
+          "resnet": resnet_net, "compile_time": compile_time, "preprocessing": preprocessing}
