@@ -1,24 +1,11 @@
 """Ops of the preprocessing layers: image resizing and affine warps, crops at run-time offsets,
-bucketing, and draws from Keras's key stream (a raw `[seed, counter]` key, as Keras's JAX
-backend uses its SeedGenerator state), so a seeded layer draws what Keras draws."""
+and bucketing by boundaries."""
 import functools
 
 import jax
 import jax.numpy as jnp
 
-from ..registry import COMPOSITE, ELEMENTWISE, RANDOM, SHAPE, register
-
-
-@register("rng_count", RANDOM, "the next key of Keras's key stream: [seed, counter + 1]")
-def _rng_count(key):
-    return key + jnp.array([0, 1], key.dtype)
-
-
-@register("uniform_from_key", RANDOM,
-          "uniform draws in [minval, maxval) from key as given; a -1 in shape takes like's axis 0")
-def _uniform_from_key(like, key, *, shape, minval, maxval, dtype):
-    shape = tuple(like.shape[0] if d == -1 else d for d in shape)
-    return jax.random.uniform(key, shape, dtype, minval, maxval)
+from ..registry import COMPOSITE, ELEMENTWISE, SHAPE, register
 
 
 def _spatial_axes(ndim, data_format):
