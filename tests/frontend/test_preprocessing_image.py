@@ -60,6 +60,10 @@ def test_augmentation_in_a_model_trains_randomly_and_predicts_plainly():
     model.fit(x, y, batch_size=2, epochs=1, verbose=0)
     # Four steps ran, each drawing once per layer: Keras's counter advanced four times.
     assert list(model.layers[0].generator.state.numpy()) == [state[0], state[1] + 4]
+    compiled = model.execution_stats.compilations
+    model.fit(x, y, batch_size=2, epochs=2, verbose=0)
+    assert model.execution_stats.compilations == compiled  # fresh draws every step, no recompilation
+    assert list(model.layers[0].generator.state.numpy()) == [state[0], state[1] + 12]
     # Inference is the identity for the augmentations: predict equals the dense head alone.
     plain = kerax.Sequential([kerax.Input((8, 8, 1)), layers.Flatten(), layers.Dense(1)])
     plain.set_weights(model.get_weights())
