@@ -85,6 +85,7 @@ class Trace:
         self.layers = []     # stack of layer names, for provenance
         self.training_stack = []  # explicit `training=` of enclosing layer calls (None: inherit)
         self.names = {}      # Variable -> its (unique) graph input name
+        self.taken = set()   # the values of `names`, for a constant-time uniqueness check
         self.sources = []    # user source lines of the functional-API calls being replayed
         self.salt = 0
 
@@ -103,10 +104,11 @@ class Trace:
         if variable in self.current:
             return self.current[variable]
         name, n = variable.path, 1
-        while name in self.names.values():  # two variables with one path (user-named layers): keep both
+        while name in self.taken:  # two variables with one path (user-named layers): keep both
             n += 1
             name = f"{variable.path}#{n}"
         self.names[variable] = name
+        self.taken.add(name)
         value = self.builder.add_input(
             TensorType(tuple(variable.shape), variable.dtype), variable.kind, name,
             trainable=variable.trainable and variable.kind == "param", initializer=variable.initializer_name)
@@ -152,7 +154,7 @@ class Trace:
         if isinstance(x, Variable):
             return self.read(x)
         array = np.asarray(x, dtype=dtype)
-        array = array.astype(_narrow(array.dtype), copy=False)
+        array = array.astype(narrow(array.dtype), copy=False)
         value = array.tolist() if array.ndim else array.item()
         return self.builder.emit("constant", [], {"value": _as_tuple(value), "dtype": array.dtype.name},
                                  self.provenance())[0]
@@ -166,7 +168,7 @@ def _as_tuple(value):
     return tuple(_as_tuple(v) for v in value) if isinstance(value, list) else value
 
 
-def _narrow(dtype) -> str:
+def narrow(dtype) -> str:
     """64-bit host numbers become the 32-bit types JAX computes in."""
     return {"float64": config.floatx(), "int64": "int32", "uint64": "uint32"}.get(np.dtype(dtype).name, np.dtype(dtype).name)
 
@@ -220,7 +222,7 @@ def apply_op(op: str, *operands, **attrs):
         return outs[0] if len(outs) == 1 else tuple(outs)
     rule = registry.get(op).lower
     arrays = [o.value if isinstance(o, Variable) else o for o in operands]
-    arrays = [jnp.asarray(a, _narrow(a.dtype)) if isinstance(a, np.ndarray) else a for a in arrays]
+    arrays = [jnp.asarray(a, narrow(a.dtype)) if isinstance(a, np.ndarray) else a for a in arrays]
     return rule(*arrays, **attrs)
 
 
@@ -231,5 +233,5 @@ def concrete(x):
     if isinstance(x, Variable):
         return x.value
     if isinstance(x, np.ndarray):
-        return jnp.asarray(x, _narrow(x.dtype))
+        return jnp.asarray(x, narrow(x.dtype))
     return x if isinstance(x, jax.Array) else jnp.asarray(x)

@@ -22,11 +22,11 @@ SINGLE, SCAN, HOST = "single", "scan", "host"
 TRAIN_FLOPS_PER_FORWARD_FLOP = 3
 
 # Rule `large-step`: on CPU, a step of this many FLOPs or more runs host-side. Such a step takes
-# milliseconds, a dispatch about 40 us, so K dispatches cost under 1% more than one; while a scan
-# compiles its body as an XLA while loop, which took 1.56x the compile time of the plain step on a
-# 200-layer MLP (50.0 s against 31.9 s), and gains nothing at run time: MLP 784-256-256-10 at
+# about 10 ms here and a dispatch about 50 us, so K dispatches cost under 1% more than one; while a
+# scan compiles its body as an XLA while loop, which took 1.56x the compile time of the plain step
+# on a 200-layer MLP (50.0 s against 31.9 s), and gains nothing at run time: MLP 784-256-256-10 at
 # batch 128 (0.2 GFLOP a step) ran 641 steps/s as one step per call and 611 as a 16-step scan.
-CPU_HOST_LOOP_MIN_FLOPS = 50_000_000
+CPU_HOST_LOOP_MIN_FLOPS = 200_000_000
 
 
 @dataclass(frozen=True)

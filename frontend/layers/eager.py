@@ -1,27 +1,45 @@
-"""Calling a layer or model on arrays: traced once per input signature, lowered, jitted, cached."""
+"""Calling a layer or model on arrays: traced once per input signature, lowered, jitted, cached.
+
+A NumPy argument stays on the host until the jitted call, which moves it to the device: one
+host-to-device transfer per input (converting it first, as `jnp.asarray` would, made two).
+"""
 from __future__ import annotations
 
 import jax
 import numpy as np
 
 from ...lowering import lower
-from ..tracing import Trace, concrete
+from ..tracing import Trace, concrete, narrow
 
 
 def _is_array(x) -> bool:
     return isinstance(x, (np.ndarray, jax.Array)) or hasattr(x, "__jax_array__")
 
 
-def signature(args, kwargs, training):
+def _host(array: np.ndarray) -> np.ndarray:
+    """A NumPy array in the dtype JAX will compute in, still on the host (64-bit numbers narrowed)."""
+    if array.dtype.itemsize == 8 and array.dtype.kind in "fiu":
+        return array.astype(narrow(array.dtype))
+    return array
+
+
+def _argument(leaf):
+    """An array argument as the jitted program takes it: NumPy on the host, anything else on device."""
+    return _host(leaf) if isinstance(leaf, np.ndarray) else concrete(leaf)
+
+
+def flatten(args, kwargs, training):
+    """(array arguments ready for the jitted call, the cache key of the call's signature)."""
     leaves, treedef = jax.tree.flatten((args, kwargs))
-    parts = []
+    arrays, parts = [], []
     for leaf in leaves:
         if _is_array(leaf):
-            array = concrete(leaf)
-            parts.append(("array", tuple(array.shape), str(array.dtype)))
+            array = _argument(leaf)
+            arrays.append(array)
+            parts.append(("array", array.shape, array.dtype))
         else:
             parts.append(("static", leaf if _hashable(leaf) else repr(leaf)))
-    return treedef, tuple(parts), training
+    return arrays, (treedef, tuple(parts), training)
 
 
 def _hashable(x) -> bool:
@@ -32,14 +50,18 @@ def _hashable(x) -> bool:
         return False
 
 
+def _symbolic_input(trace, leaf, i):
+    array = _argument(leaf)
+    return trace.input(array.shape, array.dtype, f"input_{i}")
+
+
 class EagerProgram:
     """One traced, jitted call of a layer for one input signature."""
 
     def __init__(self, layer, args, kwargs, training):
         leaves, treedef = jax.tree.flatten((args, kwargs))
         with Trace(layer.name, training=training) as trace:
-            symbolic = [trace.input(concrete(x).shape, concrete(x).dtype, f"input_{i}") if _is_array(x) else x
-                        for i, x in enumerate(leaves)]
+            symbolic = [_symbolic_input(trace, x, i) if _is_array(x) else x for i, x in enumerate(leaves)]
             sym_args, sym_kwargs = jax.tree.unflatten(treedef, symbolic)
             if training is not None:
                 sym_kwargs = {**sym_kwargs, "training": training}
@@ -52,10 +74,16 @@ class EagerProgram:
         self.apply = apply = lower(self.graph)
         self.name_of = dict(zip(self.variables, self.names))
         names = self.names
-        self.jitted = jax.jit(lambda values, inputs: apply(dict(zip(names, values)), inputs))
+        stats = getattr(layer, "execution_stats", None)  # a model counts every program it compiles
 
-    def __call__(self, args, kwargs):
-        inputs = [concrete(x) for x in jax.tree.leaves((args, kwargs)) if _is_array(x)]
+        def run(values, inputs):
+            if stats is not None:
+                stats.compilations += 1  # runs only while JAX traces, i.e. once per compilation
+            return apply(dict(zip(names, values)), inputs)
+
+        self.jitted = jax.jit(run)
+
+    def __call__(self, inputs):
         outputs, updates, _ = self.jitted([v.value for v in self.variables], inputs)
         for variable, name in self.assigned:
             variable.assign(updates[name])
@@ -65,16 +93,16 @@ class EagerProgram:
 def _program(layer, args, kwargs) -> tuple:
     kwargs = dict(kwargs)
     training = kwargs.pop("training", None)
-    key = signature(args, kwargs, training)
+    inputs, key = flatten(args, kwargs, training)
     cache = layer.__dict__.setdefault("_eager_programs", {})
     if key not in cache:
         cache[key] = EagerProgram(layer, args, kwargs, training)
-    return cache[key], kwargs
+    return cache[key], inputs
 
 
 def eager_call(layer, args, kwargs):
-    program, kwargs = _program(layer, args, kwargs)
-    return program(args, kwargs)
+    program, inputs = _program(layer, args, kwargs)
+    return program(inputs)
 
 
 def stateless_call(layer, trainable_values, non_trainable_values, args, kwargs, return_losses=False):
@@ -86,12 +114,12 @@ def stateless_call(layer, trainable_values, non_trainable_values, args, kwargs, 
     if len(trainable_values) != len(trainable) or len(non_trainable_values) != len(non_trainable):
         raise ValueError(f"stateless_call on '{layer.name}': expected {len(trainable)} trainable and {len(non_trainable)} "
                          f"non-trainable values, received {len(trainable_values)} and {len(non_trainable_values)}")
-    program, kwargs = _program(layer, args, kwargs)
+    program, inputs = _program(layer, args, kwargs)
     variables = {}
     for variable, value in [*zip(trainable, trainable_values), *zip(non_trainable, non_trainable_values)]:
         if variable in program.name_of:
             variables[program.name_of[variable]] = value
-    inputs = [concrete(x) for x in jax.tree.leaves((args, kwargs)) if _is_array(x)]
+    inputs = [concrete(x) for x in inputs]  # `apply` runs op rules directly, which expect JAX arrays
     outputs, updates, losses = program.apply(variables, inputs)
     new = [updates.get(program.name_of.get(v), value) for v, value in zip(non_trainable, non_trainable_values)]
     result = (jax.tree.unflatten(program.out_tree, outputs), new)

@@ -192,7 +192,8 @@ class Layer(LayerWeights):
                                  is_leaf=lambda t: isinstance(t, SymbolicTensor))
             if any(m is not None for m in jax.tree.leaves(masks)):
                 kwargs["mask"] = masks
-        self._maybe_build(self._build_shapes(args, kwargs))
+        if not self.built:  # shapes only for build: inspecting signatures on every call adds up in deep models
+            self._maybe_build(self._build_shapes(args, kwargs))
         if args:
             check_input_compatibility(self.name, self.input_spec,
                                       [tuple(t.shape) for t in jax.tree.leaves(args[0]) if _is_tensor(t)])

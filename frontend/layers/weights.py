@@ -17,14 +17,24 @@ class LayerWeights:
         d = self.__dict__
         layers = d.setdefault("_layers", [])
         owned = d.setdefault("_own_variables", [])
-        for item in (value if isinstance(value, (list, tuple)) else [value]):
-            if isinstance(item, LayerWeights) and item is not self and all(item is not l for l in layers):
-                layers.append(item)
-            elif isinstance(item, Variable) and all(item is not v for v in owned):
-                owned.append(item)
-            elif isinstance(item, SeedGenerator) and all(item.state is not v for v in owned):
-                item.state.path = f"{d.get('name', 'layer')}/{name}_state"
-                owned.append(item.state)
+        items = value if isinstance(value, (list, tuple)) else [value]
+        if any(isinstance(item, (LayerWeights, Variable, SeedGenerator)) for item in items):
+            # Identity, not equality; one set per assignment keeps a model of n layers linear to build.
+            known = {id(self), *map(id, layers), *map(id, owned)}
+            for item in items:
+                tracked = item.state if isinstance(item, SeedGenerator) else item
+                if id(tracked) in known:
+                    continue
+                if isinstance(item, LayerWeights):
+                    layers.append(item)
+                elif isinstance(item, Variable):
+                    owned.append(item)
+                elif isinstance(item, SeedGenerator):
+                    item.state.path = f"{d.get('name', 'layer')}/{name}_state"
+                    owned.append(item.state)
+                else:
+                    continue
+                known.add(id(tracked))
         object.__setattr__(self, name, value)
 
     # -- weights ------------------------------------------------------------------------------

@@ -30,10 +30,12 @@ class Functional(Model):
             raise ValueError(f"Model '{self.name}': `inputs` and `outputs` must not be empty")
         self._nodes, layers = map_graph(self.inputs, self.outputs)
         self._functional_layers = layers
+        tracked = self.__dict__.setdefault("_layers", [])
+        known = set(map(id, tracked))
         for layer in layers:  # tracked so weights and `trainable` reach them, in Keras's order
-            self.__dict__.setdefault("_layers", [])
-            if all(layer is not l for l in self._layers):
-                self._layers.append(layer)
+            if id(layer) not in known:
+                known.add(id(layer))
+                tracked.append(layer)
         self._input_structure = jax.tree.structure(inputs)
         self._output_structure = jax.tree.structure(outputs)
         self.built = True

@@ -18,27 +18,40 @@ def map_graph(inputs: list, outputs: list):
     finished, in_progress, ordered, layer_index = set(), set(), [], {}
     input_ids = {id(t) for t in inputs}
 
-    def visit(tensor):
+    def enter(tensor):
+        """The node that produces `tensor` when it still has to be visited, else None."""
         layer, node_index, _ = tensor._keras_history
         node = layer._inbound_nodes[node_index]
         if node in finished:
-            return
+            return None
         if not _is_input_node(node) and id(tensor) in input_ids:
             finished.add(node)
-            return
+            return None
         if node in in_progress:
             raise ValueError(f"Tensor {tensor} from layer '{layer.name}' is part of a cycle")
         layer_index.setdefault(layer, len(layer_index))
         in_progress.add(node)
-        if not _is_input_node(node):
-            for t in node.input_tensors:
-                visit(t)
-        finished.add(node)
-        in_progress.discard(node)
-        ordered.append(node)
+        return node
 
+    def parents(node):
+        return iter(() if _is_input_node(node) else node.input_tensors)
+
+    # A depth-first post-order walk with its own stack: graphs deeper than Python's recursion limit.
     for out in outputs:
-        visit(out)
+        node = enter(out)
+        stack = [(node, parents(node))] if node is not None else []
+        while stack:
+            node, pending = stack[-1]
+            for tensor in pending:
+                child = enter(tensor)
+                if child is not None:
+                    stack.append((child, parents(child)))
+                    break
+            else:
+                stack.pop()
+                finished.add(node)
+                in_progress.discard(node)
+                ordered.append(node)
 
     in_graph = set(ordered)
     node_depth, layer_depth = {}, {}
@@ -66,7 +79,9 @@ def map_graph(inputs: list, outputs: list):
     nodes_by_depth = collections.defaultdict(list)
     for node, depth in node_depth.items():
         nodes_by_depth[depth].append(node)
-    nodes = [n for d in sorted(nodes_by_depth, reverse=True) for n in sorted(nodes_by_depth[d], key=ordered.index)
+    position = {node: i for i, node in enumerate(ordered)}
+    nodes = [n for d in sorted(nodes_by_depth, reverse=True)
+             for n in sorted(nodes_by_depth[d], key=lambda n: position.get(n, len(position)))
              if n in in_graph or _is_input_node(n)]
 
     computable = {id(t) for t in inputs}
@@ -80,10 +95,10 @@ def map_graph(inputs: list, outputs: list):
                                  f"'{node.layer.name}': it depends on inputs not given to the model")
         computable.update(id(t) for t in node.output_tensors)
 
-    names = [l.name for l in layers]
-    for name in names:
-        if names.count(name) > 1:
-            raise ValueError(f'The name "{name}" is used {names.count(name)} times in the model. '
+    counts = collections.Counter(l.name for l in layers)
+    for name, count in counts.items():
+        if count > 1:
+            raise ValueError(f'The name "{name}" is used {count} times in the model. '
                              "All layer names should be unique.")
     return nodes, layers
 

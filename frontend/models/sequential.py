@@ -17,6 +17,7 @@ class Sequential(Model):
     def __init__(self, layers=None, trainable=True, name=None):
         Model.__init__(self, trainable=trainable, name=name)
         self._stack = []
+        self._stack_ids = set()  # identities of `_stack`, so adding n layers stays linear
         self._input_layer = None
         object.__setattr__(self, "_functional", None)
         for layer in layers or []:
@@ -34,9 +35,10 @@ class Sequential(Model):
                 raise ValueError(f"Sequential '{self.name}': an Input can only come first")
             self._input_layer = layer
         else:
-            if any(layer is l for l in self._stack):
+            if id(layer) in self._stack_ids:
                 raise ValueError(f"Sequential '{self.name}': layer '{layer.name}' was added twice")
             self._stack.append(layer)
+            self._stack_ids.add(id(layer))
             self.__dict__.setdefault("_layers", []).append(layer)
         if rebuild:
             self._maybe_rebuild()
@@ -45,6 +47,7 @@ class Sequential(Model):
         if not self._stack:
             raise TypeError(f"Sequential '{self.name}' has no layers to pop")
         layer = self._stack.pop()
+        self._stack_ids.discard(id(layer))
         self._layers.remove(layer)
         self.built = False
         object.__setattr__(self, "_functional", None)

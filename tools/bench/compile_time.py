@@ -118,14 +118,14 @@ def compile_time(repeats=2, keras_peer=True):
     """The benchmark entry: one line per model."""
     return {"what": "XLA compile of the training program fit runs (seconds, best of "
                     f"{repeats}); kerax's tracing and passes as a share of it",
-            "table": compile_times(repeats, keras_peer)}
+            "lines": format_table(compile_times(repeats, keras_peer))}
 
 
-def format_table(result: dict) -> str:
+def format_table(table: dict) -> list:
     lines = []
-    for name, row in result["table"].items():
+    for name, row in table.items():
         ratio = row["kerax_s"] / row["keras_s"] if np.isfinite(row["keras_s"]) else float("nan")
         lines.append(f"  {name:<16} kerax {row['kerax_s']:7.2f} s   keras {row['keras_s']:7.2f} s   "
                      f"kerax / keras = {ratio:4.2f}x   kerax trace+passes = {row['own_s'] / row['kerax_s']:6.1%}"
                      f"   plan: {row['plan']}")
-    return "\n".join(lines)
+    return lines

@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from . import reference
+from . import deep, reference
 
 
 def _time_fit(model, x, y, batch: int, repeats: int, shuffle: bool = True) -> float:
@@ -128,7 +128,9 @@ def lstm(repeats=3, keras_peer=True, k=16):
 
 from .compile_time import compile_time  # noqa: E402
 from .convnets import four_conv_net, resnet_net, two_conv_net  # noqa: E402
+from .predict import predict_sizes  # noqa: E402
 from .preprocessing import preprocessing  # noqa: E402
 
 MODELS = {"tiny_mlp": tiny_mlp, "convnet": convnet, "lstm": lstm, "two_conv": two_conv_net, "four_conv": four_conv_net,
-          "resnet": resnet_net, "compile_time": compile_time, "preprocessing": preprocessing}
+          "resnet": resnet_net, "compile_time": compile_time, "predict": predict_sizes, "deep_graphs": deep.deep_graphs,
+          "preprocessing": preprocessing}
