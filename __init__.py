@@ -21,3 +21,6 @@ _PUBLIC = ("activations", "callbacks", "config", "constraints", "datasets", "dis
 # `from kerax.layers import Dense` works.
 for _name in _PUBLIC:
     _sys.modules[f"{__name__}.{_name}"] = globals()[_name]
+# `import keras.datasets.mnist` is how Keras code reaches a data set: register those too.
+for _name in datasets.__all__:
+    _sys.modules[f"{__name__}.datasets.{_name}"] = getattr(datasets, _name)

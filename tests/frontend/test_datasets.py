@@ -129,6 +129,13 @@ def test_reuters(home, kwargs):
     assert kerax.datasets.reuters.get_label_names() == keras().datasets.reuters.get_label_names()
 
 
+def test_import_paths_of_keras_code():
+    import kerax.datasets.mnist as by_import
+    from kerax.datasets import mnist as by_from
+
+    assert by_import is by_from is kerax.datasets.mnist
+
+
 def test_word_index(home):
     (home / "imdb_word_index.json").write_text('{"the": 1, "film": 2}')
     assert kerax.datasets.imdb.get_word_index() == {"the": 1, "film": 2}
