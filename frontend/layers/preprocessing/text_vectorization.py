@@ -3,6 +3,7 @@ vocabulary (index 0 the padding "", 1 "[UNK]"), as Keras does; on the host."""
 from __future__ import annotations
 
 import re
+import string
 
 import numpy as np
 
@@ -12,6 +13,7 @@ from .lookup import StringLookup
 __all__ = ["TextVectorization"]
 
 _PUNCTUATION = re.compile(r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']')
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)  # tf.strings.lower's default
 _STANDARDIZE = (None, "lower_and_strip_punctuation", "lower", "strip_punctuation")
 _SPLIT = (None, "whitespace", "character")
 
@@ -76,7 +78,7 @@ class TextVectorization(HostLayer):
         if callable(self.standardize):
             return self.standardize(text)
         if self.standardize in ("lower", "lower_and_strip_punctuation"):
-            text = text.lower()
+            text = text.translate(_ASCII_LOWER)
         if self.standardize in ("strip_punctuation", "lower_and_strip_punctuation"):
             text = _PUNCTUATION.sub("", text)
         return text
