@@ -2,7 +2,7 @@
 import numpy as np
 
 from .arrays import check_test_split, shuffled_split
-from .cache import KERAS_DATASETS, dataset_file
+from .cache import KERAS_DATASETS, get_file
 
 
 def load_data(version="large", path="california_housing.npz", test_split=0.2, seed=113):
@@ -11,8 +11,8 @@ def load_data(version="large", path="california_housing.npz", test_split=0.2, se
     >>> (x_train, y_train), _ = kerax.datasets.california_housing.load_data("small")  # doctest: +SKIP
     """
     check_test_split("california_housing", test_split)
-    path = dataset_file(path, f"{KERAS_DATASETS}california_housing.npz",
-                        "1a2e3a52e0398de6463aebe6f4a8da34fb21fbb6b934cf88c3425e766f2a1a6f")
+    path = get_file(path, origin=f"{KERAS_DATASETS}california_housing.npz",
+                    file_hash="1a2e3a52e0398de6463aebe6f4a8da34fb21fbb6b934cf88c3425e766f2a1a6f")
     with np.load(path, allow_pickle=False) as f:
         x, y = f["x"], f["y"]
     if version == "small":

@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import config
 from .arrays import load_cifar_batch
-from .cache import dataset_folder
+from .cache import get_file
 
 
 def load_data():
@@ -14,8 +14,8 @@ def load_data():
 
     >>> (x_train, y_train), _ = kerax.datasets.cifar10.load_data()  # doctest: +SKIP
     """
-    folder = dataset_folder("cifar-10-batches-py-target", "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
-                            "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce")
+    folder = get_file("cifar-10-batches-py-target", origin="https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+                      file_hash="6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce", extract=True)
     folder = os.path.join(folder, "cifar-10-batches-py")
     parts = [load_cifar_batch(os.path.join(folder, f"data_batch_{i}")) for i in range(1, 6)]
     x_train = np.concatenate([x for x, _ in parts]).astype("uint8")

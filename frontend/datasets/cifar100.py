@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import config
 from .arrays import load_cifar_batch
-from .cache import dataset_folder
+from .cache import get_file
 
 
 def load_data(label_mode="fine"):
@@ -16,8 +16,8 @@ def load_data(label_mode="fine"):
     if label_mode not in ("fine", "coarse"):
         raise ValueError(f"kerax.datasets.cifar100.load_data: argument `label_mode` must be 'fine' or 'coarse', "
                          f"received {label_mode!r}")
-    folder = dataset_folder("cifar-100-python-target", "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz",
-                            "85cd44d02ba6437773c5bbd22e183051d648de2e7d6b014e1ef29b855ba677a7")
+    folder = get_file("cifar-100-python-target", origin="https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz",
+                      file_hash="85cd44d02ba6437773c5bbd22e183051d648de2e7d6b014e1ef29b855ba677a7", extract=True)
     folder = os.path.join(folder, "cifar-100-python")
     out = []
     for part in ("train", "test"):

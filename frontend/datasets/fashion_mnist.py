@@ -4,7 +4,7 @@ import os
 
 import numpy as np
 
-from .cache import KERAS_DATASETS, dataset_file
+from .cache import KERAS_DATASETS, get_file
 
 FILES = ("train-labels-idx1-ubyte.gz", "train-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz",
          "t10k-images-idx3-ubyte.gz")
@@ -20,7 +20,7 @@ def load_data():
 
     >>> (x_train, y_train), _ = kerax.datasets.fashion_mnist.load_data()  # doctest: +SKIP
     """
-    paths = [dataset_file(name, KERAS_DATASETS + name, None, os.path.join("datasets", "fashion-mnist"))
+    paths = [get_file(name, origin=KERAS_DATASETS + name, cache_subdir=os.path.join("datasets", "fashion-mnist"))
              for name in FILES]
     y_train, y_test = _read(paths[0], 8), _read(paths[2], 8)
     x_train = _read(paths[1], 16).reshape(len(y_train), 28, 28)

@@ -2,7 +2,7 @@
 import numpy as np
 
 from .arrays import load_npz
-from .cache import KERAS_DATASETS, dataset_file
+from .cache import KERAS_DATASETS, get_file
 from .sequences import arrange, limit_vocabulary, read_word_index, remove_long
 
 
@@ -15,8 +15,8 @@ def load_data(path="imdb.npz", num_words=None, skip_top=0, maxlen=None, seed=113
     """
     if kwargs:
         raise TypeError(f"kerax.datasets.imdb.load_data: unrecognized keyword arguments {sorted(kwargs)}")
-    path = dataset_file(path, f"{KERAS_DATASETS}imdb.npz",
-                        "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f")
+    path = get_file(path, origin=f"{KERAS_DATASETS}imdb.npz",
+                    file_hash="69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f")
     f = load_npz(path)
     rng = np.random.RandomState(seed)
     x_train, labels_train = arrange(f["x_train"], f["y_train"], rng, start_char, index_from)
@@ -36,5 +36,5 @@ def load_data(path="imdb.npz", num_words=None, skip_top=0, maxlen=None, seed=113
 
 def get_word_index(path="imdb_word_index.json"):
     """The word -> id dictionary of the IMDB reviews (ids before `index_from` is added)."""
-    return read_word_index(dataset_file(path, f"{KERAS_DATASETS}imdb_word_index.json",
-                                        "bfafd718b763782e994055a2d397834f"))
+    return read_word_index(get_file(path, origin=f"{KERAS_DATASETS}imdb_word_index.json",
+                    file_hash="bfafd718b763782e994055a2d397834f"))

@@ -2,7 +2,7 @@
 import numpy as np
 
 from .arrays import check_test_split, load_npz
-from .cache import KERAS_DATASETS, dataset_file
+from .cache import KERAS_DATASETS, get_file
 from .sequences import arrange, limit_vocabulary, read_word_index, remove_long
 
 LABEL_NAMES = ("cocoa", "grain", "veg-oil", "earn", "acq", "wheat", "copper", "housing", "money-supply", "coffee",
@@ -19,8 +19,8 @@ def load_data(path="reuters.npz", num_words=None, skip_top=0, maxlen=None, test_
     >>> (x_train, y_train), _ = kerax.datasets.reuters.load_data(num_words=10000)  # doctest: +SKIP
     """
     check_test_split("reuters", test_split)
-    path = dataset_file(path, f"{KERAS_DATASETS}reuters.npz",
-                        "d6586e694ee56d7a4e65172e12b3e987c03096cb01eab99753921ef915959916")
+    path = get_file(path, origin=f"{KERAS_DATASETS}reuters.npz",
+                    file_hash="d6586e694ee56d7a4e65172e12b3e987c03096cb01eab99753921ef915959916")
     f = load_npz(path)
     xs, labels = arrange(f["x"], f["y"], np.random.RandomState(seed), start_char, index_from)
     if maxlen:
@@ -33,8 +33,8 @@ def load_data(path="reuters.npz", num_words=None, skip_top=0, maxlen=None, test_
 
 def get_word_index(path="reuters_word_index.json"):
     """The word -> id dictionary of the newswires (ids before `index_from` is added)."""
-    return read_word_index(dataset_file(path, f"{KERAS_DATASETS}reuters_word_index.json",
-                                        "4d44cc38712099c9e383dc6e5f11a921"))
+    return read_word_index(get_file(path, origin=f"{KERAS_DATASETS}reuters_word_index.json",
+                    file_hash="4d44cc38712099c9e383dc6e5f11a921"))
 
 
 def get_label_names():

@@ -2,18 +2,19 @@
 what Keras 3's own loaders return from the same files; downloads go through an atomic write
 and a hash check; offline, the error names the file and where to put it. No network."""
 import gzip
-import hashlib
 import io
 import os
 import pickle
+import shutil
 import tarfile
 import urllib.error
+import urllib.request
 
 import numpy as np
 import pytest
 
 import kerax
-from kerax.frontend.datasets import cache
+from kerax.frontend import file_utils
 from parity import keras
 
 RNG = np.random.default_rng(0)
@@ -22,19 +23,20 @@ RNG = np.random.default_rng(0)
 @pytest.fixture
 def home(tmp_path, monkeypatch):
     """An empty Keras home for kerax ($KERAS_HOME) and for Keras (its module-level folder), with
-    Keras's hash check of cached files off (the files here are not Keras's) and no network."""
+    the hash check of cached files off in both (the files here are not Keras's) and no network."""
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     from keras.src.backend import config as keras_config
-    from keras.src.utils import file_utils
+    from keras.src.utils import file_utils as keras_file_utils
 
     monkeypatch.setattr(keras_config, "_KERAS_DIR", str(tmp_path))
-    monkeypatch.setattr(file_utils, "validate_file", lambda *a, **k: True)
+    monkeypatch.setattr(keras_file_utils, "validate_file", lambda *a, **k: True)
+    monkeypatch.setattr(file_utils, "_matches", lambda *a, **k: True)
 
     def no_network(url, *a, **k):
         raise urllib.error.URLError("no network in tests")
 
-    monkeypatch.setattr(cache, "urlopen", no_network)
-    monkeypatch.setattr(file_utils, "urlretrieve", no_network)
+    monkeypatch.setattr(urllib.request, "urlretrieve", no_network)
+    monkeypatch.setattr(keras_file_utils, "urlretrieve", no_network)
     os.makedirs(tmp_path / "datasets")
     return tmp_path / "datasets"
 
@@ -153,28 +155,25 @@ def test_housing(home):
 
 
 def test_offline_error_names_the_file_and_the_folder(home):
-    with pytest.raises(FileNotFoundError, match=r"'mnist.npz'.*mnist.npz.*place it at .*datasets/mnist.npz"):
+    with pytest.raises(OSError, match=r"could not download .*mnist.npz.*place it at .*datasets/mnist.npz"):
         kerax.datasets.mnist.load_data()
     assert os.listdir(home) == []  # nothing half-written
 
 
-def test_download_is_checked_and_written_whole(home, monkeypatch):
-    payload = b"some bytes of a data set"
+def test_a_missing_file_is_downloaded_into_the_cache_once(home, tmp_path, monkeypatch):
+    served = tmp_path / "served.npz"
+    np.savez(served, x=RNG.random((10, 13)), y=RNG.random(10))
     calls = []
 
-    def serve(url):
+    def serve(url, target, *a):
         calls.append(url)
-        return io.BytesIO(payload)
+        shutil.copyfile(served, target)
 
-    monkeypatch.setattr(cache, "urlopen", serve)
-    good = hashlib.sha256(payload).hexdigest()
-    path = cache.dataset_file("data.bin", "https://example.invalid/data.bin", good)
-    assert open(path, "rb").read() == payload and calls == ["https://example.invalid/data.bin"]
-    cache.dataset_file("data.bin", "https://example.invalid/data.bin", good)
-    assert len(calls) == 1  # cached: not fetched again
-    with pytest.raises(ValueError, match="incomplete or corrupted"):
-        cache.dataset_file("other.bin", "https://example.invalid/other.bin", "0" * 64)
-    assert sorted(os.listdir(home)) == ["data.bin"]  # the bad download left nothing behind
+    monkeypatch.setattr(urllib.request, "urlretrieve", serve)
+    (x_train, _), _ = kerax.datasets.boston_housing.load_data()
+    kerax.datasets.boston_housing.load_data()
+    assert calls == ["https://storage.googleapis.com/tensorflow/tf-keras-datasets/boston_housing.npz"]
+    assert sorted(os.listdir(home)) == ["boston_housing.npz"] and x_train.shape == (8, 13)
 
 
 def test_files_do_not_run_code(home):

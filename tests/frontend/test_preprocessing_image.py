@@ -88,8 +88,8 @@ def test_augmentations_are_ir_ops_in_training_only():
     for training in (True, False):
         graph, _ = trace_model(model, model_signature(model), training=training)
         ops[training] = {node.op for node in graph.nodes}
-    assert {"resize", "affine_transform", "uniform_from_key", "rng_count"} <= ops[True]
-    assert "resize" in ops[False] and not ops[False] & {"affine_transform", "uniform_from_key"}
+    assert {"image_resize", "image_affine_transform", "uniform_from_key", "rng_count"} <= ops[True]
+    assert "image_resize" in ops[False] and not ops[False] & {"image_affine_transform", "uniform_from_key"}
 
 
 @pytest.mark.parametrize("make,message", [

@@ -61,8 +61,8 @@ class CategoryEncoding(Layer):
             if self.output_mode != "count":
                 raise ValueError(f"Layer '{self.name}' (CategoryEncoding): `count_weights` is only used when "
                                  f"`output_mode` is 'count', received output_mode={self.output_mode!r}")
-            count_weights = ops.cast(count_weights, self.dtype.removeprefix("mixed_"))
-        return encode_categorical(inputs, self.output_mode, self.num_tokens, self.dtype.removeprefix("mixed_"),
+            count_weights = ops.cast(count_weights, self.compute_dtype)
+        return encode_categorical(inputs, self.output_mode, self.num_tokens, self.compute_dtype,
                                   count_weights)
 
     def get_config(self):

@@ -1,11 +1,10 @@
-"""Discretization: values bucketed by sorted boundaries (a `digitize` op), given or learned by
+"""Discretization: values bucketed by sorted boundaries (kerax.ops.digitize), given or learned by
 `adapt` with Keras's approximate-quantile summary, so adapted boundaries equal Keras's."""
 from __future__ import annotations
 
 import numpy as np
 
 from ... import ops
-from ...tracing import apply_op
 from ..layer import Layer
 from .adapt_data import batches
 from .category_encoding import check_output_mode, encode_categorical
@@ -77,8 +76,8 @@ class Discretization(Layer):
         if self.bin_boundaries is None:
             raise ValueError(f"Layer '{self.name}' (Discretization): pass `bin_boundaries` to the constructor or "
                              "call `adapt(data)` before using the layer")
-        indices = apply_op("digitize", ops.cast(inputs, "float32"), boundaries=tuple(self.bin_boundaries))
-        dtype = "int32" if self.output_mode == "int" else self.dtype.removeprefix("mixed_")
+        indices = ops.digitize(ops.cast(inputs, "float32"), np.asarray(self.bin_boundaries, "float32"))
+        dtype = "int32" if self.output_mode == "int" else self.compute_dtype
         return encode_categorical(indices, self.output_mode, len(self.bin_boundaries) + 1, dtype)
 
     def get_config(self):

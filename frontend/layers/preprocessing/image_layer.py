@@ -1,6 +1,6 @@
 """What Keras's image preprocessing layers share: a `data_format`, inputs of rank 3 (one image)
-or 4 (a batch), the compute dtype, and Keras's default of `training=True` for the random ones
-when no model or caller says otherwise; plus the kerax ops their IR is written with."""
+or 4 (a batch), and Keras's default of `training=True` for the random ones
+when no model or caller says otherwise."""
 from __future__ import annotations
 
 from ... import config, ops
@@ -15,10 +15,6 @@ class ImageLayer(Layer):
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.data_format = config.standardize_data_format(data_format)
-
-    @property
-    def compute_dtype(self) -> str:
-        return self.dtype.removeprefix("mixed_")  # a mixed policy computes in its second dtype
 
     def spatial_axes(self, rank: int) -> tuple[int, int]:
         """The (height, width) axes of a rank-3 or rank-4 image tensor."""
@@ -70,20 +66,6 @@ class RandomImageLayer(ImageLayer):
 
     def get_config(self):
         return {**super().get_config(), "seed": self.seed}
-
-
-def resize(images, size, interpolation="bilinear", antialias=False, data_format="channels_last"):
-    return apply_op("resize", images, size=tuple(int(d) for d in size), method=interpolation,
-                    antialias=bool(antialias), data_format=data_format)
-
-
-def affine_transform(images, transform, interpolation, fill_mode, fill_value, data_format):
-    return apply_op("affine_transform", images, ops.cast(transform, "float32"), interpolation=interpolation,
-                    fill_mode=fill_mode, fill_value=float(fill_value), data_format=data_format)
-
-
-def crop_at(images, top, left, size, data_format):
-    return apply_op("crop_at", images, top, left, size=tuple(int(d) for d in size), data_format=data_format)
 
 
 def window(images, axes, starts, sizes):

@@ -67,7 +67,7 @@ class Normalization(Layer):
             for i in range(1, value.ndim + 1):
                 expanded[self._keep_axis[-i]] = value.shape[-i]
             value = value.reshape(expanded)
-        return np.broadcast_to(value, self._broadcast_shape).astype(self.dtype.removeprefix("mixed_"))
+        return np.broadcast_to(value, self._broadcast_shape).astype(self.compute_dtype)
 
     def adapt(self, data) -> None:
         """Learn the mean and variance of `data` (an array, or an iterable of batches)."""
@@ -101,7 +101,7 @@ class Normalization(Layer):
         self.adapt_variance.assign(var)
 
     def call(self, inputs):
-        dtype = self.dtype.removeprefix("mixed_")
+        dtype = self.compute_dtype
         if self.input_mean is None:
             mean = ops.cast(ops.reshape(self.adapt_mean, self._broadcast_shape), dtype)
             variance = ops.cast(ops.reshape(self.adapt_variance, self._broadcast_shape), dtype)

@@ -1,5 +1,5 @@
 """RandomRotation, RandomZoom and RandomTranslation: a projective matrix per image, built from
-draws of Keras's key stream as Keras builds it, applied by one `affine_transform` op."""
+draws of Keras's key stream as Keras builds it, applied by kerax.ops.image.affine_transform."""
 from __future__ import annotations
 
 import math
@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ... import ops
-from .image_layer import RandomImageLayer, affine_transform, check_choice
+from .image_layer import RandomImageLayer, check_choice
 from .random_contrast import keras_factor
 
 __all__ = ["RandomRotation", "RandomTranslation", "RandomZoom"]
@@ -44,8 +44,8 @@ class _AffineLayer(RandomImageLayer):
         if not training:
             return images
         matrix = self.transform(images, *self.known_size(images))
-        return affine_transform(images, matrix, self.interpolation, self.fill_mode, self.fill_value,
-                                self.data_format)
+        return ops.image.affine_transform(images, matrix, self.interpolation, self.fill_mode, self.fill_value,
+                                          self.data_format)
 
     def transform(self, images, height, width):
         """(batch, 8) projective matrices mapping output pixels to input pixels."""

@@ -3,8 +3,8 @@ from Keras's key stream, so a seeded layer flips and crops as its Keras twin doe
 from __future__ import annotations
 
 from ... import ops
-from .image_layer import RandomImageLayer, check_choice, crop_at, resize
-from .resizing import _positive_size, aspect_crop
+from .image_layer import RandomImageLayer, check_choice
+from .resizing import _positive_size
 
 __all__ = ["RandomCrop", "RandomFlip"]
 
@@ -65,11 +65,14 @@ class RandomCrop(RandomImageLayer):
         if height > self.height and width > self.width:
             top = ops.cast(self.uniform(images, (), 0.0, float(height - self.height + 1)), "int32")
             left = ops.cast(self.uniform(images, (), 0.0, float(width - self.width + 1)), "int32")
-            return crop_at(images, top, left, target, self.data_format)
-        images = aspect_crop(images, axes, target)
-        if tuple(images.shape[a] for a in axes) != target:
-            images = ops.cast(resize(images, target, data_format=self.data_format), self.compute_dtype)
-        return images
+            starts = [0] * len(images.shape)
+            starts[axes[0]], starts[axes[1]] = top, left
+            shape = list(images.shape)
+            shape[axes[0]], shape[axes[1]] = target
+            return ops.slice(images, starts, shape)
+        # As Keras: too small to crop at random, so the centred window of the target's aspect ratio, resized.
+        resized = ops.image.resize(images, target, crop_to_aspect_ratio=True, data_format=self.data_format)
+        return ops.cast(resized, self.compute_dtype)
 
     def get_config(self):
         return {**super().get_config(), "height": self.height, "width": self.width}

@@ -1,11 +1,11 @@
 """Deterministic image geometry: Resizing (with crop or pad to the target aspect ratio) and
-CenterCrop. Both are IR ops inside a model: a static window and a `resize` op."""
+CenterCrop. Inside a model they are IR ops: a static window and kerax.ops.image.resize."""
 from __future__ import annotations
 
 import numpy as np
 
 from ... import ops
-from .image_layer import ImageLayer, check_choice, resize, window
+from .image_layer import ImageLayer, check_choice, window
 
 __all__ = ["CenterCrop", "Resizing"]
 
@@ -17,32 +17,6 @@ def _positive_size(layer, height, width):
         if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
             raise ValueError(f"Layer {layer}: argument `{name}` must be a positive integer, received {value!r}")
     return int(height), int(width)
-
-
-def aspect_crop(images, axes, target):
-    """The centred window of `images` with the aspect ratio of `target` (Keras's
-    `crop_to_aspect_ratio` and `smart_resize`)."""
-    height, width = (images.shape[a] for a in axes)
-    crop_height = max(min(height, int(float(width * target[0]) / target[1])), 1)
-    crop_width = max(min(width, int(float(height * target[1]) / target[0])), 1)
-    starts = (int(float(height - crop_height) / 2), int(float(width - crop_width) / 2))
-    return window(images, axes, starts, (crop_height, crop_width))
-
-
-def _aspect_pad(images, axes, target, fill_value):
-    height, width = (images.shape[a] for a in axes)
-    pad_height = max(height, int(float(width * target[0]) / target[1]))
-    pad_width = max(width, int(float(height * target[1]) / target[0]))
-    top, left = int(float(pad_height - height) / 2), int(float(pad_width - width) / 2)
-    if not (top or left):
-        return images
-    widths = [(0, 0)] * len(images.shape)
-    # As Keras: the same band on both sides, on the one axis that is short.
-    if top:
-        widths[axes[0]] = (top, top)
-    else:
-        widths[axes[1]] = (left, left)
-    return ops.pad(images, widths, constant_values=fill_value)
 
 
 class Resizing(ImageLayer):
@@ -66,14 +40,10 @@ class Resizing(ImageLayer):
         self.fill_mode, self.fill_value, self.antialias = fill_mode, fill_value, bool(antialias)
 
     def call(self, inputs):
-        axes = self.spatial_axes(len(inputs.shape))
-        target = (self.height, self.width)
-        images = inputs
-        if self.crop_to_aspect_ratio:
-            images = aspect_crop(images, axes, target)
-        elif self.pad_to_aspect_ratio:
-            images = _aspect_pad(images, axes, target, self.fill_value)
-        out = resize(images, target, self.interpolation, self.antialias, self.data_format)
+        self.check_rank(len(inputs.shape))
+        out = ops.image.resize(inputs, (self.height, self.width), self.interpolation, self.antialias,
+                               self.crop_to_aspect_ratio, self.pad_to_aspect_ratio, self.fill_mode, self.fill_value,
+                               self.data_format)
         dtype = str(inputs.dtype)
         if str(out.dtype) == dtype:
             return out
@@ -108,7 +78,8 @@ class CenterCrop(ImageLayer):
         target = (self.height, self.width)
         if height >= self.height and width >= self.width:
             return window(images, axes, ((height - self.height) // 2, (width - self.width) // 2), target)
-        return resize(aspect_crop(images, axes, target), target, "bilinear", False, self.data_format)
+        # As Keras's smart_resize: the centred window of the target's aspect ratio, resized.
+        return ops.image.resize(images, target, crop_to_aspect_ratio=True, data_format=self.data_format)
 
     def get_config(self):
         return {**super().get_config(), "height": self.height, "width": self.width}
