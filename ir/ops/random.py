@@ -33,13 +33,27 @@ def _random_uniform_like(x, key, *, minval, maxval, salt):
     return jax.random.uniform(jax.random.fold_in(key, salt), x.shape, x.dtype, minval, maxval)
 
 
+def _sized(shape, ref):
+    """`shape` with each None taken from the same axis of the reference operand (the batch)."""
+    return tuple(ref[0].shape[i] if d is None else d for i, d in enumerate(shape))
+
+
+@register("random_normal", RANDOM, "normal noise of a given shape (None: the reference operand's size)")
+def _random_normal(key, *ref, shape, dtype, mean, stddev, salt):
+    noise = jax.random.normal(jax.random.fold_in(key, salt), _sized(shape, ref), dtype)
+    return (noise * stddev + mean).astype(dtype)
+
+
+@register("random_uniform", RANDOM, "uniform noise in [minval, maxval) of a given shape")
+def _random_uniform(key, *ref, shape, dtype, minval, maxval, salt):
+    return jax.random.uniform(jax.random.fold_in(key, salt), _sized(shape, ref), dtype, minval, maxval)
+
+
 @register("rng_count", RANDOM, "the next key of Keras's key stream: [seed, counter + 1]")
 def _rng_count(key):
     return key + jnp.array([0, 1], key.dtype)
 
 
-@register("uniform_from_key", RANDOM,
-          "uniform draws in [minval, maxval) from key as given; a -1 in shape takes like's axis 0")
-def _uniform_from_key(like, key, *, shape, minval, maxval, dtype):
-    shape = tuple(like.shape[0] if d == -1 else d for d in shape)
-    return jax.random.uniform(key, shape, dtype, minval, maxval)
+@register("uniform_from_key", RANDOM, "uniform draws in [minval, maxval) from key as given, not folded")
+def _uniform_from_key(key, *ref, shape, minval, maxval, dtype):
+    return jax.random.uniform(key, _sized(shape, ref), dtype, minval, maxval)

@@ -56,13 +56,13 @@ class RandomImageLayer(ImageLayer):
         return super()._traced_call(trace, args, kwargs)
 
     def uniform(self, images, shape, minval=0.0, maxval=1.0, dtype="float32"):
-        """One draw from the layer's stream; a -1 in `shape` is the batch size of `images`."""
-        return apply_op("uniform_from_key", images, self.generator.next(), shape=tuple(shape), minval=float(minval),
+        """One draw from the layer's stream; a None in `shape` is the batch size of `images`."""
+        return apply_op("uniform_from_key", self.generator.next(), images, shape=tuple(shape), minval=float(minval),
                         maxval=float(maxval), dtype=dtype)
 
     def per_image_shape(self, images, *rest) -> tuple:
         """(batch, *rest) for a batch, (1, *rest) for one image: the shape of per-image draws."""
-        return (-1 if len(images.shape) == 4 else 1, *rest)
+        return (None if len(images.shape) == 4 else 1, *rest)
 
     def get_config(self):
         return {**super().get_config(), "seed": self.seed}

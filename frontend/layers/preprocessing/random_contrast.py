@@ -45,7 +45,7 @@ class RandomContrast(RandomImageLayer):
         images = ops.cast(inputs, self.compute_dtype)
         rank = len(images.shape)
         height_axis, width_axis = self.spatial_axes(rank)
-        shape = (-1, 1, 1, 1) if rank == 4 else (1, 1, 1)
+        shape = (None, 1, 1, 1) if rank == 4 else (1, 1, 1)
         factor = self.uniform(images, shape, 1.0 - self.factor[0], 1.0 + self.factor[1], self.compute_dtype)
         mean = ops.mean(ops.mean(images, axis=height_axis, keepdims=True), axis=width_axis, keepdims=True)
         out = (images - mean) * factor + mean

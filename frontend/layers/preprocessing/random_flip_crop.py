@@ -29,7 +29,7 @@ class RandomFlip(RandomImageLayer):
             return images
         rank = len(images.shape)
         height_axis, width_axis = self.spatial_axes(rank)
-        shape = (-1, 1, 1, 1) if rank == 4 else (1, 1, 1)
+        shape = (None, 1, 1, 1) if rank == 4 else (1, 1, 1)
         flips = ops.less_equal(self.uniform(images, shape), 0.5)
         # One draw per image decides both flips, as in Keras.
         if self.mode in (HORIZONTAL, HORIZONTAL_AND_VERTICAL):
