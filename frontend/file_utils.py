@@ -18,7 +18,7 @@ import urllib.parse
 import urllib.request
 import zipfile
 
-from ..runtime.atomic import atomic_path
+from ..runtime.atomic import atomic_path, sync_folder
 
 __all__ = ["get_file"]
 
@@ -59,22 +59,36 @@ def _matches(path, expected, algorithm) -> bool:
 
 
 def _extract(archive: str, folder: str, archive_format) -> bool:
+    # Extracted beside the target and renamed into place: a crash never leaves a half-extracted
+    # folder that a later call would take for a complete one.
     formats = ("tar", "zip") if archive_format == "auto" else (archive_format,) if isinstance(archive_format, str) \
         else tuple(archive_format or ())
+    parent = os.path.dirname(os.path.abspath(folder))
     for fmt in formats:
-        if fmt == "tar" and tarfile.is_tarfile(archive):
-            with tarfile.open(archive) as tar:
-                tar.extractall(folder, filter="data")  # refuses paths that leave the folder
-            return True
-        if fmt == "zip" and zipfile.is_zipfile(archive):
-            with zipfile.ZipFile(archive) as z:
-                for name in z.namelist():
-                    target = os.path.realpath(os.path.join(folder, name))
-                    if not target.startswith(os.path.realpath(folder) + os.sep):
-                        raise ValueError(f"get_file: the archive {archive} holds an unsafe path {name!r}")
-                z.extractall(folder)
+        if fmt == "tar" and tarfile.is_tarfile(archive) or fmt == "zip" and zipfile.is_zipfile(archive):
+            temp = tempfile.mkdtemp(prefix=f".{os.path.basename(folder)}.", dir=parent)
+            try:
+                _extract_into(archive, fmt, temp)
+                os.replace(temp, folder)
+            except BaseException:
+                shutil.rmtree(temp, ignore_errors=True)
+                raise
+            sync_folder(parent)
             return True
     return False
+
+
+def _extract_into(archive: str, fmt: str, folder: str) -> None:
+    if fmt == "tar":
+        with tarfile.open(archive) as tar:
+            tar.extractall(folder, filter="data")  # refuses paths that leave the folder
+        return
+    with zipfile.ZipFile(archive) as z:
+        for name in z.namelist():
+            target = os.path.realpath(os.path.join(folder, name))
+            if not target.startswith(os.path.realpath(folder) + os.sep):
+                raise ValueError(f"get_file: the archive {archive} holds an unsafe path {name!r}")
+        z.extractall(folder)
 
 
 def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None, cache_subdir="datasets",  # noqa: C901

@@ -37,21 +37,44 @@ class SeedGenerator:
     >>> key = gen.next()
     """
 
+    _advance = "rng_next"  # the op that turns this step's key into the next one
+
     def __init__(self, seed=None, name="seed_generator"):
         seed = draw_seed() if seed is None else int(seed)
         self.seed = seed
-        self.state = Variable(np.asarray(jax.random.PRNGKey(seed)), name=f"{name}_state", trainable=False,
-                              kind="rng", dtype="uint32")
+        self.state = Variable(self._initial_key(seed), name=f"{name}_state", trainable=False, kind="rng",
+                              dtype="uint32")
+
+    @staticmethod
+    def _initial_key(seed: int) -> np.ndarray:
+        return np.asarray(jax.random.PRNGKey(seed))
 
     def next(self):
         trace = current_trace()
         if trace is not None:
             key = SymbolicTensor(trace, trace.read(self.state))
-            self.state.assign(apply_op("rng_next", key))
+            self.state.assign(apply_op(self._advance, key))
             return key
         key = self.state.value
-        self.state.assign(apply_op("rng_next", key))
+        self.state.assign(apply_op(self._advance, key))
         return key
+
+
+class KerasSeedStream(SeedGenerator):
+    """The key stream of Keras's own SeedGenerator: the state `[seed, counter]` is itself the
+    key of a draw and the counter counts draws, so a layer seeded like its Keras twin draws the
+    same numbers (Keras's preprocessing layers draw this way on the JAX backend).
+
+    >>> stream = KerasSeedStream(7)
+    >>> [int(v) for v in stream.next()], [int(v) for v in stream.next()]
+    ([7, 0], [7, 1])
+    """
+
+    _advance = "rng_count"
+
+    @staticmethod
+    def _initial_key(seed: int) -> np.ndarray:
+        return np.array([seed, 0], "uint32")
 
 
 def _salt() -> int:

@@ -6,6 +6,7 @@ from .layer import Layer
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
                       concatenate, dot, maximum, minimum, multiply, subtract)
 from .normalization import BatchNormalization, LayerNormalization
+from .normalization_extra import GroupNormalization, UnitNormalization
 from .activation_layers import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .convolutional import *  # noqa: F401,F403

@@ -1,5 +1,9 @@
 """Random ops. Each draws from a key input folded with its own `salt`, so draws never repeat
-within a step, and the key is advanced once per step by `rng_next`."""
+within a step, and the key is advanced once per step by `rng_next`.
+
+Keras's key stream is the other scheme: the key `[seed, counter]` is used as it is and
+`rng_count` advances the counter after every draw, as Keras's JAX backend uses its SeedGenerator
+state; the preprocessing layers draw this way so that a seeded layer draws what Keras draws."""
 import jax
 import jax.numpy as jnp
 
@@ -43,3 +47,13 @@ def _random_normal(key, *ref, shape, dtype, mean, stddev, salt):
 @register("random_uniform", RANDOM, "uniform noise in [minval, maxval) of a given shape")
 def _random_uniform(key, *ref, shape, dtype, minval, maxval, salt):
     return jax.random.uniform(jax.random.fold_in(key, salt), _sized(shape, ref), dtype, minval, maxval)
+
+
+@register("rng_count", RANDOM, "the next key of Keras's key stream: [seed, counter + 1]")
+def _rng_count(key):
+    return key + jnp.array([0, 1], key.dtype)
+
+
+@register("uniform_from_key", RANDOM, "uniform draws in [minval, maxval) from key as given, not folded")
+def _uniform_from_key(key, *ref, shape, minval, maxval, dtype):
+    return jax.random.uniform(key, _sized(shape, ref), dtype, minval, maxval)

@@ -1,16 +1,14 @@
-"""Preprocessing-style layers: Rescaling and Lambda; GroupNormalization and UnitNormalization
-(from normalization_extra) are re-exported here."""
+"""Rescaling and Lambda."""
 from __future__ import annotations
 
 import inspect
 
 import numpy as np
 
-from .. import config, ops
-from .layer import Layer
-from .normalization_extra import GroupNormalization, UnitNormalization
+from ... import config, ops
+from ..layer import Layer
 
-__all__ = ["GroupNormalization", "Lambda", "Rescaling", "UnitNormalization"]
+__all__ = ["Lambda", "Rescaling"]
 
 
 class Rescaling(Layer):
