@@ -79,7 +79,7 @@ def kerax_program(name: str):
     signature = (((None, *shape), dtype),)
     start = time.perf_counter()
     with model._compiled_trainability():
-        ModelProgram(model, signature, True)
+        ModelProgram(model, signature, "train")
     own = time.perf_counter() - start
     return (lambda: _compile_seconds(jax.jit(program, donate_argnums=0), values, superbatch)), own, plan
 
