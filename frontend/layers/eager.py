@@ -94,6 +94,15 @@ def _program(layer, args, kwargs) -> tuple:
 
 
 def eager_call(layer, args, kwargs):
+    if len(args) == 1 and not kwargs and isinstance(args[0], (np.ndarray, jax.Array)):
+        # The common call, one array and nothing else, finds its program by shape and dtype alone:
+        # the general signature costs more than a small model's whole jitted call.
+        x = _argument(args[0])
+        by_shape = layer.__dict__.setdefault("_eager_by_shape", {})
+        program = by_shape.get((x.shape, x.dtype))
+        if program is None:
+            program = by_shape[x.shape, x.dtype] = _program(layer, args, kwargs)[0]
+        return program([x])
     program, inputs = _program(layer, args, kwargs)
     return program(inputs)
 

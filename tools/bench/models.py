@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from . import deep, reference
+from . import deep, eager, reference
 
 
 def _time_fit(model, x, y, batch: int, repeats: int, shuffle: bool = True) -> float:
@@ -126,4 +126,5 @@ def lstm(repeats=3, keras_peer=True, k=16):
     return result
 
 
-MODELS = {"tiny_mlp": tiny_mlp, "convnet": convnet, "lstm": lstm, "deep_graphs": deep.deep_graphs}
+MODELS = {"tiny_mlp": tiny_mlp, "convnet": convnet, "lstm": lstm, "deep_graphs": deep.deep_graphs,
+          "eager": eager.eager}
