@@ -6,8 +6,8 @@
 import sys as _sys
 
 from . import ir  # noqa: F401  (registers the op catalogue before anything traces)
-from .frontend import (activations, callbacks, config, constraints, distribution, initializers, layers, losses,
-                       metrics, ops, optimizers, random, regularizers, utils)
+from .frontend import (activations, backend, callbacks, config, constraints, distribution, initializers, layers,
+                       losses, metrics, ops, optimizers, random, regularizers, saving, tree, utils)
 from .frontend import models
 from .frontend.layers import Input, InputSpec, Layer
 from .frontend.models import Model, Sequential
@@ -15,9 +15,11 @@ from .frontend.variables import Variable
 
 __version__ = "0.1.0"
 
-_PUBLIC = ("activations", "callbacks", "config", "constraints", "distribution", "initializers", "layers", "losses",
-           "metrics", "models", "ops", "optimizers", "random", "regularizers", "utils")
+_PUBLIC = ("activations", "backend", "callbacks", "config", "constraints", "distribution", "initializers", "layers",
+           "losses", "metrics", "models", "ops", "optimizers", "random", "regularizers", "saving", "tree", "utils")
 # The public submodules live in frontend/; register them under their Keras names so that
 # `from kerax.layers import Dense` works.
 for _name in _PUBLIC:
     _sys.modules[f"{__name__}.{_name}"] = globals()[_name]
+for _name in ("core", "image", "linalg", "nn", "numpy"):  # `import kerax.ops.numpy` as in Keras
+    _sys.modules[f"{__name__}.ops.{_name}"] = getattr(ops, _name)

@@ -116,3 +116,5 @@ def standardize_data_format(data_format: str | None) -> str:
 
 
 load_config()
+
+from .config_flags import *  # noqa: E402,F401,F403  (the switches beyond kerax.json)

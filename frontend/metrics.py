@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 
 import jax.numpy as jnp
+import numpy as np
 
 from . import config, initializers, losses, naming
 from .losses import divide_no_nan, squeeze_or_expand_to_same_rank
@@ -69,7 +70,7 @@ class Metric:
 
     def stateless_reset_state(self) -> list:
         """Pure: the state arrays of a fresh metric (zeros, as Keras's reset_state)."""
-        return [jnp.zeros(v.shape, v.dtype) for v in self._variables]
+        return [np.zeros(v.shape, v.dtype) for v in self._variables]  # host zeros: no device program
 
     def _check_state(self, metric_variables) -> None:
         if len(metric_variables) != len(self._variables):

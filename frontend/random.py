@@ -87,3 +87,6 @@ def normal(shape, mean=0.0, stddev=1.0, dtype="float32", seed=None):
 
 def uniform(shape, minval=0.0, maxval=1.0, dtype="float32", seed=None):
     return jax.random.uniform(_key(seed), tuple(shape), dtype, minval, maxval)
+
+
+from .random_draws import *  # noqa: E402,F401,F403  (categorical, randint, shuffle, …)

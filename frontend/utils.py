@@ -1,26 +1,19 @@
-"""kerax.utils: seeding, session state and small conveniences Keras users reach for."""
+"""kerax.utils: Keras 3's `keras.utils` — seeding and session state, data helpers, the
+progress bar, plotting a model, downloading files, and a few conversions.
+
+>>> kerax.utils.to_categorical([0, 2], 3).shape
+(2, 3)
+"""
 from __future__ import annotations
 
-import numpy as np
-
-from .naming import clear_session as _clear_names
+from .backend import clear_session, is_keras_tensor, standardize_dtype  # noqa: F401
+from .config_flags import (disable_interactive_logging, enable_interactive_logging,  # noqa: F401
+                           is_interactive_logging_enabled)
+from .data_utils import (PyDataset, Sequence, normalize, pack_x_y_sample_weight, pad_sequences,  # noqa: F401
+                         split_dataset, to_categorical, unpack_x_y_sample_weight)
+from .file_utils import get_file  # noqa: F401
+from .misc_utils import (Config, array_to_img, get_source_inputs, img_to_array, load_img, save_img,  # noqa: F401
+                         timeseries_dataset_from_array)
+from .plot import model_to_dot, plot_model  # noqa: F401
+from .progbar import Progbar  # noqa: F401
 from .random import set_random_seed  # noqa: F401
-
-
-def clear_session() -> None:
-    """Reset layer name counters (`dense`, `dense_1`, … start again)."""
-    _clear_names()
-
-
-def to_categorical(x, num_classes=None):
-    """Integer labels -> one-hot float32 rows.
-
-    >>> to_categorical([0, 2], 3)
-    array([[1., 0., 0.],
-           [0., 0., 1.]], dtype=float32)
-    """
-    x = np.asarray(x, dtype="int64").reshape(-1)
-    num_classes = int(x.max()) + 1 if num_classes is None else num_classes
-    out = np.zeros((len(x), num_classes), dtype="float32")
-    out[np.arange(len(x)), x] = 1.0
-    return out

@@ -5,6 +5,7 @@ holder (`runtime.DeviceState`), so the arrays are copied back only when user cod
 """
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -30,7 +31,7 @@ class Variable(TensorOperators):
         if kind not in KINDS:
             raise ValueError(f"Variable kind: expected one of {KINDS}, received {kind!r}")
         dtype = canonical_dtype(dtype or getattr(value, "dtype", "float32"))
-        self._value = jnp.asarray(value, dtype=dtype)
+        self._value = to_device(value, dtype)
         self.name = name
         self.path = path or name
         self.kind = kind
@@ -58,7 +59,7 @@ class Variable(TensorOperators):
         if trace is not None:  # inside a trace an assignment is a graph update
             trace.assign(self, value)
             return
-        array = jnp.asarray(value.value if isinstance(value, Variable) else value, dtype=self.dtype)
+        array = to_device(value.value if isinstance(value, Variable) else value, self.dtype)
         if array.shape != self.shape:
             raise ValueError(f"Assigning to variable '{self.path}': expected shape {self.shape}, received {array.shape}")
         self._set(array)
@@ -111,3 +112,13 @@ class Variable(TensorOperators):
 
 def variable_values(variables) -> list:
     return [v.value for v in variables]
+
+
+def to_device(value, dtype):
+    """An array of `dtype` on the device. Host values are converted on the host and transferred:
+    a conversion on the device would compile a program of its own for every shape."""
+    if isinstance(value, jax.core.Tracer):
+        return jnp.asarray(value, dtype=dtype)
+    if isinstance(value, jax.Array) and value.dtype == dtype:
+        return value
+    return jax.device_put(np.asarray(value, dtype=dtype))

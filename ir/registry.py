@@ -21,6 +21,9 @@ RANDOM = "random"            # draws from a key: never merged or folded
 COMPOSITE = "composite"      # a larger computation (softmax, attention, recurrence)
 SOURCE = "source"            # makes a value from attrs alone (constants)
 
+# The ops XLA lowers to its convolution instruction (loop strategy rules read this).
+CONVOLUTIONS = frozenset({"conv", "conv_transpose"})
+
 
 @dataclass(frozen=True)
 class OpDef:

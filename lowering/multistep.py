@@ -1,62 +1,124 @@
-"""K steps in one dispatch: `lax.scan` over a super-batch stacked to [K, batch, ...].
+"""K steps in one execution, over a super-batch stacked to [K, batch, ...].
+
+How the K steps run is the program's `LoopPlan` (loop_plan.py): the step itself (K = 1), one
+`lax.scan` (one dispatch), or K dispatches of the one-step program. The plan is made on the
+first execution, from the traced graphs and the super-batch's shape, and kept.
 
 The training state is donated, so it is updated in place. An epoch whose step count is not a
-multiple of K ends with a shorter super-batch, and a short last batch has its own shape: each
-gets its program compiled on first use and reused by every later epoch. (Masking padded steps
-instead would put a select over the whole state into every step, measured at 15-20% of a small
-model's step time; an exact-length tail costs one compilation per fit.)
+multiple of K ends with a shorter super-batch, and a short last batch has its own shape: under a
+scan each gets its program compiled on first use and reused by every later epoch. (Masking padded
+steps instead would put a select over the whole state into every step, measured at 15-20% of a
+small model's step time; an exact-length tail costs one compilation per fit.)
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable
 
 import jax
+
+from .loop_plan import HOST, SCAN, LoopPlan
 
 
 @dataclass
 class ExecutionStats:
-    """Counts that tests assert exactly: JAX traces (each one a compilation) and dispatches."""
+    """Counts that tests assert exactly: JAX traces (each one a compilation), dispatches, and
+    the loop plan of each program kind ("train", "test", "predict")."""
 
     compilations: int = 0
     dispatches: int = 0
+    loops: dict = field(default_factory=dict)
 
 
-def unroll_loop(graphs, platform: str) -> bool:
-    """Whether to unroll the K-step loop. XLA:CPU runs convolutions far slower inside a while
-    loop than outside one (jax-ml/jax#12868), so on CPU a program with convolutions runs its K
-    steps unrolled; everything else keeps the compact loop."""
-    return platform == "cpu" and any("conv" in node.op for graph in graphs for node in graph.nodes)
+def _first(superbatch):
+    return jax.tree.map(lambda a: a[0], superbatch)
 
 
-def scan_steps(step, stats: ExecutionStats, collect: bool = False, unroll: bool = False):
-    """multi(state, superbatch) -> (out, state): `step(state, data) -> (out, state)` over the
-    leading axis. `out` is the last step's output (logs), or with `collect` every step's, stacked."""
+def one_step_program(step, stats: ExecutionStats):
+    """multi(state, superbatch of one step) -> (out, state): the step itself, no loop."""
 
     def multi(state, superbatch):
         stats.compilations += 1  # runs only while JAX traces, i.e. once per compilation
+        return step(state, _first(superbatch))
+
+    return multi
+
+
+def scan_program(step, stats: ExecutionStats, collect: bool):
+    """multi(state, superbatch) -> (out, state): `step(state, data) -> (out, state)` over the
+    leading axis. `out` is the last step's output (logs), or with `collect` every step's output
+    with the step and batch axes merged (a free reshape inside the program)."""
+
+    def multi(state, superbatch):
+        stats.compilations += 1
 
         def body(state, data):
             out, state = step(state, data)
             return state, out
 
-        state, outs = jax.lax.scan(body, state, superbatch, unroll=True if unroll else 1)
-        return (outs if collect else jax.tree.map(lambda a: a[-1], outs)), state
+        state, outs = jax.lax.scan(body, state, superbatch)
+        if collect:
+            return jax.tree.map(lambda a: a.reshape((-1, *a.shape[2:])), outs), state
+        return jax.tree.map(lambda a: a[-1], outs), state
 
     return multi
 
 
-def compile_multistep(step, stats: ExecutionStats, collect: bool = False, unroll: bool = False, in_shardings=None,
-                      out_shardings=None):
-    """The jitted K-step program, with the training state (argument 0) donated."""
-    multi = scan_steps(step, stats, collect, unroll)
-    kwargs = {}
-    if in_shardings is not None:
-        kwargs = dict(in_shardings=in_shardings, out_shardings=out_shardings)
-    jitted = jax.jit(multi, donate_argnums=0, **kwargs)
+def compile_multistep(step, stats: ExecutionStats, plan_for: Callable[..., LoopPlan], kind: str,
+                      collect: bool = False, in_shardings=None, out_shardings=None, place=None):
+    """The program of one kind: `run(state, superbatch, commit=None) -> (out, state)`.
 
-    def run(state, superbatch):
+    `plan_for(batch, superbatch)` makes the loop plan on the first execution. `place(superbatch)`
+    puts data on the devices (with its sharding). `commit(state)` is called with the new state
+    after every dispatch, so an interruption between dispatches loses no completed step.
+    With `collect`, `out` is a list of per-dispatch outputs whose leading axis is steps x batch.
+    """
+    kwargs = {} if in_shardings is None else dict(in_shardings=in_shardings, out_shardings=out_shardings)
+    programs = {"single": one_step_program(step, stats), "scan": scan_program(step, stats, collect)}
+    single = jax.jit(programs["single"], donate_argnums=0, **kwargs)
+    scanned = jax.jit(programs["scan"], donate_argnums=0, **kwargs)
+
+    def dispatch(program, state, superbatch, commit):
+        if place is not None:
+            superbatch = place(superbatch)
         stats.dispatches += 1
-        return jitted(state, superbatch)
+        out, state = program(state, superbatch)
+        if commit is not None:
+            commit(state)
+        return out, state
 
-    run.jitted = jitted
+    def plan(superbatch) -> LoopPlan:
+        if run.plan is None:
+            run.plan = stats.loops[kind] = plan_for(_leading_shape(superbatch)[1], superbatch)
+        return run.plan
+
+    def run(state, superbatch, commit=None):
+        steps, strategy = _leading_shape(superbatch)[0], plan(superbatch).strategy
+        if steps == 1:
+            out, state = dispatch(single, state, superbatch, commit)
+            return ([out] if collect else out), state
+        if strategy == SCAN:
+            out, state = dispatch(scanned, state, superbatch, commit)
+            return ([out] if collect else out), state
+        outs = []
+        for i in range(steps):  # HOST: slices of host arrays are views, no copies
+            out, state = dispatch(single, state, jax.tree.map(lambda a, i=i: a[i:i + 1], superbatch), commit)
+            outs.append(out)
+        return (outs if collect else outs[-1]), state
+
+    run.plan = None
+    run.programs = programs  # the pure functions, for tools that lower and compile them afresh
+    run.jitted = {"single": single, "scan": scanned}
+    run.plan_for = plan
     return run
+
+
+def _leading_shape(superbatch) -> tuple[int, int]:
+    leaves = jax.tree.leaves(superbatch)
+    if not leaves:
+        return 1, 0
+    shape = leaves[0].shape
+    return shape[0], (shape[1] if len(shape) > 1 else 1)
+
+
+__all__ = ["ExecutionStats", "HOST", "SCAN", "compile_multistep", "one_step_program", "scan_program"]

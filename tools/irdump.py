@@ -57,6 +57,7 @@ def main(argv=None) -> int:
     parser.add_argument("--table", action="store_true", help="print the optimized graph as a table with FLOPs")
     parser.add_argument("--batch", type=int, default=1, help="batch size for the FLOP counts of --table")
     parser.add_argument("--dot", help="also write the optimized graph as Graphviz DOT to this file")
+    parser.add_argument("--platform", help="platform of the loop plan (default: JAX's default backend)")
     args = parser.parse_args(argv)
 
     model = load_function(args.target)()
@@ -81,7 +82,20 @@ def main(argv=None) -> int:
     if args.table:
         print(f"\n# table (FLOPs at batch {args.batch})")
         print(format_table(optimized, args.batch), end="")
+    print(loop_plan_line(model, optimized, args.batch, args.training, args.platform))
     return 0
+
+
+def loop_plan_line(model, graph, batch: int, training: bool, platform=None) -> str:
+    """How fit (or evaluate/predict) would run K steps of this graph: the compiler's loop plan."""
+    import jax
+
+    from ..lowering import plan_loop
+
+    k = getattr(model, "steps_per_execution", 1) or 1
+    platform = platform or jax.default_backend()
+    plan = plan_loop([graph], platform, k, batch, training)
+    return f"\n# loop plan ({'train' if training else 'test/predict'}, {platform}, batch {batch}): {plan}"
 
 
 if __name__ == "__main__":

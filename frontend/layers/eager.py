@@ -74,7 +74,14 @@ class EagerProgram:
         self.apply = apply = lower(self.graph)
         self.name_of = dict(zip(self.variables, self.names))
         names = self.names
-        self.jitted = jax.jit(lambda values, inputs: apply(dict(zip(names, values)), inputs))
+        stats = getattr(layer, "execution_stats", None)  # a model counts every program it compiles
+
+        def run(values, inputs):
+            if stats is not None:
+                stats.compilations += 1  # runs only while JAX traces, i.e. once per compilation
+            return apply(dict(zip(names, values)), inputs)
+
+        self.jitted = jax.jit(run)
 
     def __call__(self, inputs):
         outputs, updates, _ = self.jitted([v.value for v in self.variables], inputs)

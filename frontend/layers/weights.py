@@ -3,6 +3,7 @@ in Keras's order (own trainable, own non-trainable, then each sub-layer's), and 
 `trainable` switch that reaches every one of them."""
 from __future__ import annotations
 
+import jax.numpy as jnp
 import numpy as np
 
 from .. import config, naming
@@ -49,7 +50,8 @@ class LayerWeights:
             initializer = "glorot_uniform" if "float" in dtype else "zeros"
         init = initializers.get(initializer)
         name = name or f"variable_{len(self._own_variables)}"
-        variable = Variable(init(shape, dtype=dtype), name=name, path=naming.current_path(name), trainable=trainable,
+        value = np.zeros(shape, jnp.dtype(dtype)) if initializers.placeholders_active() else init(shape, dtype=dtype)
+        variable = Variable(value, name=name, path=naming.current_path(name), trainable=trainable,
                             kind="param" if trainable else "state", dtype=dtype,
                             initializer_name=initializers.describe(init), constraint=constraints.get(constraint),
                             regularizer=regularizers.get(regularizer))

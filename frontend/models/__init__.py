@@ -2,3 +2,4 @@
 from .functional import Functional
 from .model import Model
 from .sequential import Sequential
+from ..saving.api import clone_model, load_model, model_from_json, save_model

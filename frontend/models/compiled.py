@@ -7,7 +7,7 @@ import contextlib
 import jax
 import numpy as np
 
-from ...lowering import ExecutionStats, compile_multistep, unroll_loop
+from ...lowering import ExecutionStats, compile_multistep, plan_loop
 from ...runtime.state import DeviceState
 from .compile_utils import CompiledLoss, CompiledMetrics
 from .programs import ModelProgram, input_signature
@@ -141,6 +141,9 @@ class CompiledModel:
         x = self._flatten_inputs(sample[0])
         program = self._program(x, training=True)
         trainable, _ = self._state_lists()
+        unbuilt_optimizer = self.optimizer is not None and not self.optimizer.built
+        if self._device_state is not None and (self._compiled_loss is None or unbuilt_optimizer):
+            self._release_state()  # a state made for predict() lacks the metric and optimizer variables
         if self._compiled_loss is None and self._compile_args is not None:
             names = self.output_names
             self._compiled_loss = CompiledLoss(self._compile_args["loss"], self._compile_args["loss_weights"], names)
@@ -183,9 +186,16 @@ class CompiledModel:
             shardings = {}
             if active is not None:
                 shardings = active.program_shardings(self._state().values)
-            unroll = unroll_loop([p.graph for p in self._programs.values()], jax.default_backend())
-            self._executables[kind] = compile_multistep(step, self.execution_stats, collect=kind == "predict",
-                                                        unroll=unroll, **shardings)
+            training = kind == "train"
+
+            def plan_for(batch, superbatch):
+                x = superbatch[0] if isinstance(superbatch, tuple) else superbatch
+                first = [a[0] for a in self._flatten_inputs(x)]
+                graph = self._program(first, training).graph  # traced once, reused by the step
+                return plan_loop([graph], jax.default_backend(), self.steps_per_execution, batch, training)
+
+            self._executables[kind] = compile_multistep(step, self.execution_stats, plan_for, kind,
+                                                        collect=kind == "predict", place=self._place(), **shardings)
         return self._executables[kind]
 
     def _place(self):

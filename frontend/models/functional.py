@@ -116,7 +116,15 @@ class Functional(Model):
         return jax.tree.unflatten(self._output_structure, [values[id(t)] for t in self.outputs])
 
     def get_config(self):
-        return {"name": self.name, "trainable": self.trainable}
+        from ..saving.graph_config import functional_config
+
+        return functional_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from ..saving.graph_config import functional_from_config
+
+        return functional_from_config(cls, config)
 
 
 def _check_input(model, position: int, tensor: KerasTensor, value) -> None:

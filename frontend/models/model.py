@@ -118,6 +118,49 @@ class Model(Trainer, Layer):
     def get_weights(self) -> list:
         return [np.array(v.value) for v in self.weights]
 
+    # -- saving (kerax.saving does the work; Keras 3's signatures) -------------------------------
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs) -> None:
+        """Save architecture, weights, compile config and optimizer state (`.keras` or `.h5`)."""
+        from ..saving import save_model
+
+        save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True, max_shard_size=None) -> None:
+        """Weights only, in Keras 3's `.weights.h5` layout."""
+        from ..saving import save_weights
+
+        save_weights(self, filepath, overwrite=overwrite, max_shard_size=max_shard_size)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs) -> None:
+        """Weights from a `.weights.h5`, `.keras` or legacy `.h5` file."""
+        from ..saving import load_weights
+
+        load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
+    def to_json(self, **kwargs) -> str:
+        from ..saving.api import model_to_json
+
+        return model_to_json(self, **kwargs)
+
+    def get_compile_config(self) -> dict:
+        from ..saving.compile_config import get_compile_config
+
+        return get_compile_config(self) if self.compiled else {}
+
+    def compile_from_config(self, config: dict) -> None:
+        from ..saving.compile_config import compile_from_config
+
+        compile_from_config(self, config)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        if cls is Model and "layers" in config and "input_layers" in config:
+            from ..saving.graph_config import functional_from_config
+            from .functional import Functional
+
+            return functional_from_config(Functional, config)
+        return cls(**config)
+
 
 def _by_output(value, names: list, what: str) -> list:
     """A target structure as one entry per output (None where an output has none)."""

@@ -152,5 +152,12 @@ class Sequential(Model):
             self.build(with_batch)
 
     def get_config(self):
-        return {"name": self.name, "trainable": self.trainable, "layers": [
-            {"class_name": type(l).__name__, "config": l.get_config()} for l in self._stack]}
+        from ..saving.graph_config import sequential_config
+
+        return sequential_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from ..saving.graph_config import sequential_from_config
+
+        return sequential_from_config(cls, config)

@@ -8,10 +8,10 @@ JAX backend, and is honoured with steps_per_execution > 1.
 from __future__ import annotations
 
 import jax
-import numpy as np
 
 from ...runtime.loops import fit_loop, logs_to_floats, run_steps
 from .. import callbacks as callbacks_module
+from ..config_flags import capped
 from . import data_adapter
 from .compiled import CompiledModel
 from .steps import Steps
@@ -64,6 +64,7 @@ class Trainer(CompiledModel, Steps):
         >>> history = model.fit(x, y, batch_size=64, epochs=3, validation_split=0.1)  # doctest: +SKIP
         """
         self._assert_compiled("fit")
+        epochs, steps_per_epoch = capped(epochs, steps_per_epoch)  # kerax.config.set_max_epochs & co.
         verbose = 1 if verbose == "auto" else int(verbose)
         if validation_split and validation_data is None:
             if data_adapter.is_iterable_source(x):
@@ -90,7 +91,7 @@ class Trainer(CompiledModel, Steps):
 
         fit_loop(program=self._executable("train"), state=state, data=source, epochs=epochs, initial_epoch=initial_epoch,
                  k=self.steps_per_execution, callbacks=cbs, reset_metrics=self._reset_metrics,
-                 validate=validate if validation is not None else None, place=self._place(),
+                 validate=validate if validation is not None else None,
                  should_stop=lambda: self.stop_training)
         self.history = history
         return history
@@ -106,7 +107,7 @@ class Trainer(CompiledModel, Steps):
     def _run_test(self, source, cbs):
         self._reset_metrics()
         cbs.on_test_begin()
-        last = run_steps(self._executable("test"), self._state(), source, self.steps_per_execution, self._place(),
+        last = run_steps(self._executable("test"), self._state(), source, self.steps_per_execution,
                          on_begin=cbs.on_test_batch_begin,
                          on_end=lambda step, logs, steps: cbs.on_test_batch_end(step, logs))
         if last is None:
@@ -147,12 +148,12 @@ class Trainer(CompiledModel, Steps):
         self._prepare_predict(sample)
         cbs = self._callback_list(callbacks, None, verbose, steps=source.steps, mode="predict")
         cbs.on_predict_begin()
-        outputs = run_steps(self._executable("predict"), self._state(), source, self.steps_per_execution, self._place(),
+        outputs = run_steps(self._executable("predict"), self._state(), source, self.steps_per_execution,
                             on_begin=cbs.on_predict_batch_begin,
-                            on_end=lambda step, out, steps: cbs.on_predict_batch_end(step, {"outputs": out}),
-                            collect=True)
+                            on_end=lambda step, out, steps: cbs.on_predict_batch_end(step, {"outputs": out[-1]}),
+                            collect=True, pad=not self._fixed_batch())
         cbs.on_predict_end()
-        return self._pack_outputs([np.asarray(o) for o in outputs])
+        return self._pack_outputs(list(outputs))
 
     def _prepare_predict(self, sample):
         x = self._flatten_inputs(sample[0])
@@ -163,8 +164,8 @@ class Trainer(CompiledModel, Steps):
     # -- single batches ---------------------------------------------------------------------------------------
     def _one_batch(self, kind, data):
         batch = jax.tree.map(lambda a: a[None], data)
-        out, values = self._executable(kind)(self._state().values, batch)
-        self._state().update(values)
+        state = self._state()
+        out, _ = self._executable(kind)(state.values, batch, state.update)
         return out
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
@@ -188,8 +189,8 @@ class Trainer(CompiledModel, Steps):
         source = self._source(x, None, None, None, len(jax.tree.leaves(x)[0]), False, None)
         data = source.peek()
         self._prepare_predict(data)
-        out = self._one_batch("predict", data)
-        return self._pack_outputs([np.asarray(o[0]) for o in out])
+        out = jax.device_get(self._one_batch("predict", data)[0])
+        return self._pack_outputs(list(out))
 
     # -- custom training loops (Keras 3 JAX API) -------------------------------------------------------------
 

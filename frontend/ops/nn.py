@@ -74,3 +74,9 @@ def moments(x, axes, keepdims=False):
 
 def one_hot(x, num_classes, axis=-1, dtype=None):
     return knp.one_hot(x, num_classes, axis, dtype)
+
+
+# The rest of keras.ops.nn: the functions defined beside this module (they use the ones above).
+from .attention import dot_product_attention  # noqa: E402,F401
+from .conv import conv_transpose, depthwise_conv, separable_conv  # noqa: E402,F401
+from .nn_more import *  # noqa: E402,F401,F403

@@ -198,3 +198,9 @@ def dimension_size(x, axis=0, dtype=None):
 def zeros(shape, dtype=None): return jnp.zeros(shape, dtype or config.floatx())
 def ones(shape, dtype=None): return jnp.ones(shape, dtype or config.floatx())
 def arange(start, stop=None, step=1, dtype=None): return jnp.arange(start, stop, step, dtype=dtype)
+
+
+# The rest of keras.ops.numpy lives beside this module, one theme per file.
+from .numpy_arrays import *  # noqa: E402,F401,F403
+from .numpy_math import *  # noqa: E402,F401,F403
+from .linalg import slogdet  # noqa: E402,F401

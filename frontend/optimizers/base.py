@@ -165,7 +165,7 @@ class Optimizer:
     def _make_slot(self, var, slot_name: str) -> Variable:
         reference = getattr(var, "path", None) or getattr(var, "name", "var")
         name = f"{reference.replace('/', '_')}_{slot_name}"
-        value = jnp.full(tuple(var.shape), self.slot_initial_value(slot_name), var.dtype)
+        value = np.full(tuple(var.shape), self.slot_initial_value(slot_name), var.dtype)
         return Variable(value, name=name, path=f"{self.name}/{name}", trainable=False, kind="state")
 
     @property

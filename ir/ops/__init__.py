@@ -1,2 +1,3 @@
 """The op catalogue. Importing this package registers every op."""
-from . import attention, conv, elementwise, nn, random, recurrent, reduce, shape  # noqa: F401
+from . import (arrays, attention, conv, ctc, elementwise, image, linalg, math, nn, patches, random,  # noqa: F401
+               recurrent, reduce, shape, signal, statistics)

@@ -18,12 +18,13 @@ REDUCTIONS = {
 }
 
 
-def _reduction(fn):
+def reduction(fn):
+    """The lowering of a reduction op: fn(x, axis=, keepdims=) with the op's attrs."""
     return lambda x, *, axis, keepdims: fn(x, axis=axis, keepdims=keepdims)
 
 
 for _name, (_fn, _doc) in REDUCTIONS.items():
-    register(_name, REDUCE, _doc)(_reduction(_fn))
+    register(_name, REDUCE, _doc)(reduction(_fn))
 
 
 @register("argmax", REDUCE, "index of the largest element along axis")

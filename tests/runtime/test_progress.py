@@ -19,14 +19,14 @@ def test_verbose_1_draws_a_bar_per_epoch(capsys):
     assert out.count("Epoch 1/2") == 1 and "Epoch 2/2" in out
     final = [line.split("\r")[-1] for line in out.splitlines() if "5/5" in line]
     assert len(final) == 2
-    assert re.search(r"5/5 ━{20} \d+s \d+(us|ms)/step - loss: \d\.\d{4} - mae: \d\.\d{4}", final[0])
+    assert re.search(r"5/5 ━{20} \d+s \d+(us|ms|s)/step - loss: \d\.\d{4} - mae: \d\.\d{4}", final[0])
 
 
 def test_verbose_2_prints_one_line_per_epoch_with_validation(capsys):
     out = fit(2, capsys, validation_split=0.2)
     lines = [line for line in out.splitlines() if line.startswith("4/4")]
     assert len(lines) == 2
-    assert re.fullmatch(r"4/4 - \d+s - \d+(us|ms)/step - loss: [\d.]+ - mae: [\d.]+ - val_loss: [\d.]+ - val_mae: [\d.]+",
+    assert re.fullmatch(r"4/4 - \d+s - \d+(us|ms|s)/step - loss: [\d.]+ - mae: [\d.]+ - val_loss: [\d.]+ - val_mae: [\d.]+",
                         lines[0])
 
 

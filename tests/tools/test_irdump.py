@@ -71,3 +71,23 @@ def test_clear_errors(models_file):
         irdump.main([f"{models_file}:nope"])
     with pytest.raises(SystemExit, match="has no inputs yet"):
         irdump.main([f"{models_file}:not_a_model_yet"])
+
+
+CONVNET = '''
+import kerax
+
+def convnet():
+    model = kerax.Sequential([kerax.Input((8, 8, 1)), kerax.layers.Conv2D(4, 3), kerax.layers.Flatten(),
+                              kerax.layers.Dense(2)])
+    model.compile(optimizer="adam", loss="mse", steps_per_execution=8)
+    return model
+'''
+
+
+def test_shows_the_loop_plan_the_compiler_chooses(tmp_path, capsys):
+    path = tmp_path / "conv_models.py"
+    path.write_text(CONVNET)
+    irdump.main([f"{path}:convnet", "--training", "--platform", "cpu"])
+    assert "# loop plan (train, cpu, batch 1): host (rule cpu-convolution; K=8" in capsys.readouterr().out
+    irdump.main([f"{path}:convnet", "--training", "--platform", "gpu"])
+    assert "# loop plan (train, gpu, batch 1): scan (rule dispatch-bound; K=8" in capsys.readouterr().out

@@ -34,9 +34,17 @@ def format_result(name: str, result: dict) -> str:
     lines = [f"== {name}: {result.pop('what')}"]
     if "lines" in result:  # a measurement other than steps/s brings its own table
         return "\n".join(lines + result["lines"])
-    kerax = result["kerax"]
+    pairs = result.pop("pairs", None)
+    unit = result.pop("unit", "steps/s")
+    if pairs is None:  # one kerax figure against each peer
+        kerax = result["kerax"]
+        for key, value in result.items():
+            lines.append(f"  {key:<22} {value:>10,.1f} {unit}   kerax / this = {kerax / value:5.2f}x")
+        return "\n".join(lines)
     for key, value in result.items():
-        lines.append(f"  {key:<22} {value:>10,.0f} steps/s   kerax / this = {kerax / value:5.2f}x")
+        lines.append(f"  {key:<22} {value:>10,.2f} {unit}")
+    for mine, peer in pairs:
+        lines.append(f"  {mine} / {peer} = {result[mine] / result[peer]:5.2f}x")
     return "\n".join(lines)
 
 

@@ -24,16 +24,18 @@ def serialize_initializer(obj):
 
 
 def serialize_layer(layer) -> dict:
-    """A wrapped layer as {"class_name", "config"}, as Keras nests it in a wrapper's config."""
-    return {"class_name": type(layer).__name__, "config": layer.get_config()}
+    """A wrapped layer as Keras nests it in a wrapper's config (module, class_name, config)."""
+    from ...saving.serialization import serialize_keras_object
+
+    return serialize_keras_object(layer)
 
 
 def deserialize_layer(entry: dict, owner: str):
-    """A layer from {"class_name", "config"}, the class looked up among kerax.layers."""
-    from ... import layers
+    """A layer from its config, written by kerax or by Keras 3 (kerax.saving finds the class)."""
+    from ...layers.layer import Layer
+    from ...saving.serialization import deserialize_keras_object
 
-    cls = getattr(layers, entry["class_name"], None)
-    if not isinstance(cls, type):
-        raise ValueError(f"{owner}.from_config: unknown layer class {entry['class_name']!r}; expected a class of "
-                         "kerax.layers")
-    return cls.from_config(entry["config"])
+    layer = deserialize_keras_object(entry, where=owner)
+    if not isinstance(layer, Layer):
+        raise ValueError(f"{owner}.from_config: expected the config of a layer, received {entry!r}")
+    return layer

@@ -1,0 +1,259 @@
+"""Keras 3's `.weights.h5` layout, written and read.
+
+Every layer, model and optimizer is a group `<path>/vars` (attribute `name`) holding datasets
+"0", "1", … in the order of its own variables (trainable, then non-trainable). Paths follow
+Keras's walk of the objects: a model's `layers` first, each named by its snake_case class name
+made unique (`dense`, `dense_1`), then the other attributes holding layers (`cell`,
+`forward_layer`, …) in sorted order, private ones last; the optimizer is `optimizer`.
+"""
+from __future__ import annotations
+
+import warnings
+
+import h5py
+import jax
+import numpy as np
+
+from ...runtime.atomic import atomic_path
+from .. import naming
+from .errors import SavingError, reading
+
+_SKIP = {}  # type -> attribute names of the bare base class, never walked
+
+
+def _skipset(obj) -> set:
+    from ..layers.layer import Layer
+
+    key = "layer" if isinstance(obj, Layer) else "other"
+    if key not in _SKIP:
+        _SKIP[key] = set(dir(Layer)) | {"_layers", "_own_variables", "_inbound_nodes", "_functional",
+                                        "_functional_layers", "_stack", "_input_layer", "_frozen", "_frozen_layers",
+                                        "_programs", "_executables", "_device_state", "_compiled_loss",
+                                        "_compiled_metrics", "optimizer", "_tracker"}
+    return _SKIP[key]
+
+
+def _is_saveable(x) -> bool:
+    from ..layers.layer import Layer
+    from ..optimizers.base import Optimizer
+
+    return isinstance(x, (Layer, Optimizer))
+
+
+def own_variables(obj) -> list:
+    """What Keras's save_own_variables writes: the object's own weights, trainable first."""
+    from ..optimizers.base import Optimizer
+
+    if isinstance(obj, Optimizer):
+        return list(obj.variables) if obj.built else []
+    own = [v for v in obj.__dict__.get("_own_variables", []) if v.kind != "rng"]
+    return sorted(own, key=lambda v: v.kind == "state")
+
+
+def _name_key(name: str) -> str:
+    return f"~{name}" if name.startswith("_") else name
+
+
+def _children(obj):
+    from ..models.functional import Functional
+    from ..models.sequential import Sequential
+
+    if isinstance(obj, (Functional, Sequential)):
+        yield "layers", obj.layers
+    skip = _skipset(obj)
+    names = [n for n in obj.__dict__ if not n.startswith("__") and n not in skip]
+    names += [n for n, v in vars(type(obj)).items() if isinstance(v, property) and n not in skip and n not in names]
+    for name in sorted(names, key=_name_key):
+        try:
+            value = getattr(obj, name)
+        except Exception:  # noqa: BLE001  (a property that does not apply to this object, as Keras skips it)
+            continue
+        if _is_saveable(value) or (isinstance(value, (list, tuple, dict)) and value):
+            yield name, value
+
+
+def walk(model, include_optimizer: bool = True) -> list:
+    """[(group path, object)] in Keras's order; each object once, at its first path."""
+    out, seen = [], set()
+
+    def visit(obj, path):
+        if id(obj) in seen:
+            return
+        seen.add(id(obj))
+        out.append((path, obj))
+        for name, child in _children(obj):
+            child_path = f"{path}/{name}" if path else name
+            if _is_saveable(child):
+                visit(child, child_path)
+            else:
+                container(child, child_path, set())
+
+    def container(items, path, visited):
+        if id(items) in visited:
+            return
+        visited.add(id(items))
+        used = {}
+        for item in (items.values() if isinstance(items, dict) else items):
+            if _is_saveable(item):
+                visit(item, f"{path}/{_unique(naming.to_snake_case(type(item).__name__), used)}")
+            elif isinstance(item, (list, tuple, dict)):
+                container(item, f"{path}/{_unique('container', used)}", visited)
+
+    visit(model, "")
+    optimizer = getattr(model, "optimizer", None)
+    if include_optimizer and optimizer is not None and id(optimizer) not in seen:
+        out.append(("optimizer", optimizer))
+    return out
+
+
+def _unique(name: str, used: dict) -> str:
+    if name in used:
+        used[name] += 1
+        return f"{name}_{used[name]}"
+    used[name] = 0
+    return name
+
+
+def _group_name(path: str) -> str:
+    return f"{path}/vars" if path else "vars"
+
+
+# -- writing --------------------------------------------------------------------------------------------------
+def write_weights(model, target, include_optimizer: bool = True) -> None:
+    """Write every weight of `model` (and its optimizer's state) into an open h5py File."""
+    entries = walk(model, include_optimizer)
+    variables = [v for _, obj in entries for v in own_variables(obj)]
+    values = iter(jax.device_get([v.value for v in variables]))  # one transfer for the whole model
+    for path, obj in entries:
+        group = target.create_group(_group_name(path))
+        name = getattr(obj, "name", None)
+        if isinstance(name, str):
+            group.attrs["name"] = name
+        for i, _ in enumerate(own_variables(obj)):
+            array = np.asarray(next(values))
+            if array.dtype.name == "bfloat16":
+                group.create_dataset(str(i), data=array.astype(np.float32)).attrs["dtype"] = "bfloat16"
+            else:
+                group.create_dataset(str(i), data=array)
+
+
+def save_weights(model, filepath, overwrite: bool = True) -> None:
+    """Keras's `model.save_weights("x.weights.h5")`, written atomically."""
+    import os
+
+    filepath = os.fspath(filepath)
+    if not filepath.endswith(".weights.h5"):
+        raise ValueError(f"save_weights: the filename must end in `.weights.h5`. Received: filepath={filepath}")
+    if not overwrite and os.path.exists(filepath):
+        raise FileExistsError(f"save_weights: {filepath} exists and overwrite=False")
+    _require_built(model, "save")
+    with atomic_path(filepath) as temp:
+        with h5py.File(temp, "w") as f:
+            write_weights(model, f)
+
+
+def _require_built(model, what: str) -> None:
+    if not model.built:
+        raise ValueError(f"You are {'saving' if what == 'save' else 'loading weights into'} a model that has not yet "
+                         f"been built: model '{model.name}'. Build it first by calling it on data or with build()")
+
+
+# -- reading --------------------------------------------------------------------------------------------------
+def read_weights(model, source, file, skip_mismatch: bool = False, include_optimizer: bool = True) -> None:
+    """Assign every weight of `model` from an open h5py File in Keras's layout; a missing
+    group or dataset, or a wrong count or shape, is a SavingError (a warning with skip_mismatch)."""
+    entries = walk(model, include_optimizer)
+    planned = []
+    for path, obj in entries:
+        variables = own_variables(obj)
+        if not variables:
+            continue
+        if path == "optimizer" and _saved_count(source, "optimizer/vars") == 0:
+            continue  # saved before its first step: the optimizer had no state yet
+        try:
+            arrays = _read_group(source, _group_name(path), variables, file)
+        except SavingError as e:
+            if skip_mismatch or path == "optimizer":
+                warnings.warn(f"Skipping loading weights of '{path or model.name}': {e}", stacklevel=3)
+                continue
+            raise
+        planned.append((variables, arrays))
+    for variables, arrays in planned:  # assign only once the whole file has been read and checked
+        for v, a in zip(variables, arrays):
+            v.assign(a)
+
+
+def _saved_count(source, group_path: str) -> int | None:
+    group = source.get(group_path)
+    return len(group) if isinstance(group, h5py.Group) else None
+
+
+def _read_group(source, group_path: str, variables: list, file) -> list:
+    group = _get(source, group_path, file)
+    if not isinstance(group, h5py.Group):
+        raise SavingError("Expected an H5 group of weights", file=file, path=group_path, expected="a group",
+                          found=type(group).__name__)
+    keys = sorted(group.keys(), key=lambda k: (len(k), k))
+    if len(keys) != len(variables):
+        raise SavingError(f"Wrong number of weights for {len(variables)} variables "
+                          f"({[v.path for v in variables][:6]})", file=file, path=group_path,
+                          expected=len(variables), found=len(keys))
+    arrays = []
+    for i, v in enumerate(variables):
+        name = f"{group_path}/{i}"
+        ds = _get(source, name, file)
+        if not isinstance(ds, h5py.Dataset):
+            raise SavingError("Expected a weight dataset", file=file, path=name, expected="a dataset",
+                              found=type(ds).__name__)
+        if tuple(ds.shape) != tuple(v.shape):
+            raise SavingError(f"Shape mismatch for weight '{v.path}'", file=file, path=name,
+                              expected=tuple(v.shape), found=tuple(ds.shape))
+        if ds.dtype.kind not in "fiub":
+            raise SavingError(f"Weight '{v.path}' has a non-numeric dtype", file=file, path=name,
+                              expected=v.dtype, found=str(ds.dtype))
+        try:
+            arrays.append(ds[()])
+        except (OSError, ValueError, TypeError, RuntimeError) as e:
+            raise SavingError(f"Cannot read weight '{v.path}'", file=file, path=name, expected="readable data",
+                              found=f"{type(e).__name__}: {e}") from None
+    return arrays
+
+
+def _get(source, path: str, file):
+    try:
+        link = source.get(path, getlink=True)
+        if isinstance(link, (h5py.SoftLink, h5py.ExternalLink)):
+            raise SavingError("Links are not allowed in a weights file", file=file, path=path,
+                              expected="a plain group or dataset", found=type(link).__name__)
+        item = source.get(path)
+    except SavingError:
+        raise
+    except (KeyError, OSError, ValueError, RuntimeError, TypeError) as e:
+        raise SavingError("Cannot read the H5 file here", file=file, path=path, expected="an intact H5 object",
+                          found=f"{type(e).__name__}: {e}") from None
+    if item is None:
+        raise SavingError("Missing from the weights file", file=file, path=path, expected="a group or dataset",
+                          found="nothing")
+    if isinstance(item, h5py.Dataset) and (item.external or item.is_virtual):
+        raise SavingError("External or virtual datasets are not allowed", file=file, path=path,
+                          expected="data stored in the file", found="an external reference")
+    return item
+
+
+def open_h5(file_or_path, file, path: str | None = None):
+    """An h5py File open for reading; a damaged file is a SavingError naming it."""
+    try:
+        return h5py.File(file_or_path, "r")
+    except (OSError, ValueError) as e:
+        raise SavingError("Not a readable H5 file (truncated or corrupted?)", file=file, path=path,
+                          expected="an HDF5 file", found=f"{type(e).__name__}: {e}") from None
+
+
+def load_weights(model, filepath, skip_mismatch: bool = False) -> None:
+    """Keras's `model.load_weights("x.weights.h5")`."""
+    import os
+
+    filepath = os.fspath(filepath)
+    _require_built(model, "load")
+    with open_h5(filepath, filepath) as f, reading(filepath):
+        read_weights(model, f, filepath, skip_mismatch)

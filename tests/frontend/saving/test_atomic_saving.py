@@ -1,0 +1,96 @@
+"""No file is ever half-written: a process saving over and over is SIGKILLed at random
+moments, many times; afterwards the target is always a complete file, old or new, and loads.
+
+One helper process imports kerax once (the slow part) and, before JAX starts its backend,
+forks a fresh saver for every kill, so each kill costs a fork rather than an interpreter."""
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+import kerax
+
+HELPER = r"""
+import os, sys
+import numpy as np
+import kerax
+
+target = sys.argv[1]
+for line in sys.stdin:
+    version = int(line)
+    pid = os.fork()
+    if pid == 0:  # the saver: save forever, each save one version higher, until killed
+        model = kerax.Sequential([kerax.Input((128,)), kerax.layers.Dense(512), kerax.layers.Dense(128)])
+        while True:
+            version += 1
+            model.set_weights([np.full(w.shape, version, w.dtype) for w in model.get_weights()])
+            model.save(target + ".keras")
+            model.save_weights(target + ".weights.h5")
+            print("saved", version, flush=True)
+    print("pid", pid, flush=True)
+    os.waitpid(pid, 0)
+    print("dead", flush=True)
+"""
+
+
+def _model():
+    return kerax.Sequential([kerax.Input((128,)), kerax.layers.Dense(512), kerax.layers.Dense(128)])
+
+
+def _versions(stem):
+    """The version in each file; both load, and neither mixes two saves."""
+    found = []
+    for weights in (kerax.models.load_model(stem + ".keras").get_weights(), _loaded_weights(stem)):
+        version = int(weights[0].flat[0])
+        assert all(np.all(w == version) for w in weights), "a file mixes two saves"
+        found.append(version)
+    return found
+
+
+def _loaded_weights(stem):
+    model = _model()
+    model.load_weights(stem + ".weights.h5")
+    return model.get_weights()
+
+
+def _read(helper, prefix):
+    line = helper.stdout.readline().split()
+    assert line and line[0] == prefix, f"helper said {line}"
+    return int(line[1]) if len(line) > 1 else None
+
+
+def test_sigkill_at_random_moments_leaves_old_or_new_file(tmp_path):
+    stem = os.fspath(tmp_path / "model")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    helper = subprocess.Popen([sys.executable, "-c", HELPER, stem], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              env=env, text=True)
+    rng = random.Random(0)
+    kills, version, deadline = 0, 0, None
+    try:
+        while kills < 10 or time.monotonic() < deadline:
+            helper.stdin.write(f"{version * 1000}\n")
+            helper.stdin.flush()
+            pid = _read(helper, "pid")
+            last = _read(helper, "saved")  # one complete save each time: the old file exists
+            deadline = deadline or time.monotonic() + 8
+            time.sleep(rng.uniform(0.0, 0.08))
+            os.kill(pid, signal.SIGKILL)
+            while True:
+                line = helper.stdout.readline().split()
+                if line[0] == "dead":
+                    break
+                last = int(line[1])
+            kills += 1
+            keras_version, weights_version = _versions(stem)
+            # the last reported save, or the one after it (killed between its rename and its print)
+            assert last <= keras_version <= last + 1
+            assert last - 1 <= weights_version <= last + 1
+            version += 1
+    finally:
+        helper.kill()
+        helper.wait()
+    assert kills >= 10
