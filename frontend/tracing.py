@@ -84,6 +84,7 @@ class Trace:
         self.losses = []
         self.layers = []     # stack of layer names, for provenance
         self.training_stack = []  # explicit `training=` of enclosing layer calls (None: inherit)
+        self.autocast = []   # per enclosing layer call: the dtype its variables are read in, or None
         self.names = {}      # Variable -> its (unique) graph input name
         self.taken = set()   # the values of `names`, for a constant-time uniqueness check
         self.sources = []    # user source lines of the functional-API calls being replayed
@@ -152,12 +153,20 @@ class Trace:
                                  "cross from one model trace into another")
             return x.value
         if isinstance(x, Variable):
-            return self.read(x)
+            value = self.read(x)
+            return self._autocast(x, value) if self.autocast and self.autocast[-1] else value
         array = np.asarray(x, dtype=dtype)
         array = array.astype(narrow(array.dtype), copy=False)
         value = array.tolist() if array.ndim else array.item()
         return self.builder.emit("constant", [], {"value": _as_tuple(value), "dtype": array.dtype.name},
                                  self.provenance())[0]
+
+    def _autocast(self, variable, value):
+        """A float variable read inside a mixed-precision layer: a `cast` to its compute dtype."""
+        dtype = self.autocast[-1]
+        if variable.dtype == dtype or not jnp.issubdtype(variable.dtype, jnp.floating):
+            return value
+        return self.builder.emit("cast", [value], {"dtype": dtype}, self.provenance())[0]
 
     def finish(self, outputs, output_names):
         updates = [(self.names[variable], value) for variable, value in self.assigned.items()]

@@ -37,7 +37,9 @@ class ArrayData:
         full = math.ceil(self.num_samples / self.batch_size)
         return full if self.steps_per_epoch is None else min(full, self.steps_per_epoch)
 
-    def superbatches(self, k_max: int):
+    def superbatches(self, k_max: int, start: int = 0):
+        """`(superbatch, steps)` pairs over one epoch, from step `start` on (a resumed epoch
+        draws the same shuffle, from the same NumPy RNG state, and skips what was done)."""
         n, b = self.num_samples, self.batch_size
         order = None
         if self.shuffle == "batch":
@@ -47,11 +49,11 @@ class ArrayData:
             order = np.random.permutation(n)
         steps = self.steps
         full = min(n // b, steps)
-        for start in range(0, full, k_max):
-            k = min(k_max, full - start)
-            lo, hi = start * b, (start + k) * b
+        for first in range(start, full, k_max):
+            k = min(k_max, full - first)
+            lo, hi = first * b, (first + k) * b
             yield self._take(order, lo, hi, (k, b)), k
-        if steps > full:  # the short last batch
+        if steps > max(full, start):  # the short last batch
             lo = full * b
             yield self._take(order, lo, n, (1, n - lo)), 1
 
@@ -100,16 +102,28 @@ class IterableData:
     def steps(self):
         return self.steps_per_epoch
 
-    def superbatches(self, k_max: int):
+    def superbatches(self, k_max: int, start: int = 0):
+        """`(superbatch, steps)` pairs; sets `ran_out` when the iterable ends before
+        `steps_per_epoch` batches (or yields none at all). Batches drawn before an error in
+        the user's iterator are still yielded (trained on) before the error is raised."""
         group, shape = [], None
         iterator = self._iterate()
         taken = 0
+        self.ran_out = False
         while self.steps_per_epoch is None or taken < self.steps_per_epoch:
             try:
-                batch = self.adapt(next(iterator))
+                raw = next(iterator)
             except StopIteration:
+                self.ran_out = taken < (self.steps_per_epoch or 1)
                 break
+            except Exception:
+                if group:
+                    yield _stack(group), len(group)
+                raise
             taken += 1
+            if taken <= start:  # a resumed epoch: these steps were done before
+                continue
+            batch = self.adapt(raw)
             leaves = jax.tree.leaves(batch)
             batch_shape = tuple(a.shape for a in leaves)
             if group and (batch_shape != shape or len(group) == k_max):

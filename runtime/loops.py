@@ -2,29 +2,37 @@
 with callbacks called at execution boundaries (as Keras does with steps_per_execution)."""
 from __future__ import annotations
 
+import warnings
+
 import jax
 import numpy as np
 
 from ..lowering.loop_plan import SCAN
 
+RAN_OUT = ("Your input ran out of data; interrupting training. Make sure that your dataset or generator can generate "
+           "at least `steps_per_epoch * epochs` batches.")
+
 
 def logs_to_floats(logs: dict) -> dict:
-    """Bring logs to the host (this waits for the device)."""
-    return {k: float(v) for k, v in jax.device_get(logs).items()}
+    """Bring logs to the host (this waits for the device); a per-class metric (F1Score with
+    average=None) stays an array, as Keras returns it."""
+    return {k: float(v) if np.ndim(v) == 0 else np.asarray(v) for k, v in jax.device_get(logs).items()}
 
 
-def run_steps(program, state, data, k_max: int, on_begin=None, on_end=None, collect: bool = False, pad: bool = False):
+def run_steps(program, state, data, k_max: int, on_begin=None, on_end=None, collect: bool = False, pad: bool = False,
+              should_stop=None, start_step: int = 0):
     """One pass over `data`. `program(values, superbatch, commit) -> (out, values)` runs up to
-    `k_max` steps per execution and commits the state after each dispatch.
+    `k_max` steps per execution and commits the state after each dispatch (`state.execute`).
+    `should_stop()` is asked after every execution; `start_step` resumes a pass in its middle.
 
     Returns the last execution's output, or with `collect` every step's output, concatenated on
     the host. With `pad` (predict), a short batch is padded to the batch size (for iterables, the
     first batch's size) and, under
     a scan, a short execution to `k_max` steps, so that one program serves them all; the padded
     rows are dropped on the host."""
-    step, last, collected = 0, None, []
+    step, last, collected = start_step, None, []
     full_batch = getattr(data, "batch_size", None)  # arrays: the batch_size asked for
-    for superbatch, steps in data.superbatches(k_max):
+    for superbatch, steps in data.superbatches(k_max, start_step):
         if on_begin is not None:
             on_begin(step)
         real = None
@@ -33,7 +41,7 @@ def run_steps(program, state, data, k_max: int, on_begin=None, on_end=None, coll
             target = k_max if program.plan_for(superbatch).strategy == SCAN else steps
             real = (steps, _batch_size(superbatch), full_batch)
             superbatch = pad_superbatch(superbatch, target, full_batch)
-        out, _ = program(state.values, superbatch, state.update)
+        out = state.execute(program, superbatch)
         step += steps
         if collect:
             collected.append((out, real))
@@ -41,6 +49,8 @@ def run_steps(program, state, data, k_max: int, on_begin=None, on_end=None, coll
             last = out
         if on_end is not None:
             on_end(step - 1, out, steps)
+        if should_stop is not None and should_stop():
+            break
     if collect:
         return _concatenate_on_host(collected) if collected else None
     return last
@@ -84,23 +94,48 @@ def _drop_padding(a, steps: int, batch: int, full_batch: int):
 
 
 def fit_loop(*, program, state, data, epochs: int, initial_epoch: int, k: int, callbacks, reset_metrics,
-             validate=None, should_stop=lambda: False):
-    """Epochs of training; returns the last epoch's logs."""
+             validate=None, should_stop=lambda: False, resume=lambda: None):
+    """Epochs of training; returns the last epoch's logs.
+
+    `stop_training` is checked after every execution. `state.position` follows the data
+    order (epoch, step, the NumPy RNG state the epoch's shuffle is drawn from, the logs of the
+    last execution in the epoch, or None at its start), so that a snapshot taken in any
+    callback can resume training exactly there; `resume()`, asked after `on_train_begin`,
+    returns such a position to start from, or None."""
     callbacks.on_train_begin()
+    epoch, step, resumed_logs = initial_epoch, 0, None
+    position = resume()
+    if position is not None:
+        epoch, step, order, resumed_logs = position
+        np.random.set_state(order)
     epoch_logs = {}
-    for epoch in range(initial_epoch, epochs):
-        reset_metrics()
+    while epoch < epochs:
+        if step == 0:
+            reset_metrics()
         callbacks.on_epoch_begin(epoch)
-        last = run_steps(program, state, data, k,
-                         on_begin=callbacks.on_train_batch_begin,
-                         on_end=lambda step, logs, steps: callbacks.on_train_batch_end(step, logs))
+        order = np.random.get_state()  # what this epoch's shuffle is drawn from
+
+        def on_end(last_step, logs, steps, epoch=epoch, order=order):
+            state.position = (epoch, last_step + 1, order, logs)
+            callbacks.on_train_batch_end(last_step, logs)
+
+        last = run_steps(program, state, data, k, on_begin=callbacks.on_train_batch_begin, on_end=on_end,
+                         should_stop=should_stop, start_step=step)
+        if last is None and step > 0:
+            last = resumed_logs  # resumed after the epoch's last step, before its end
         if last is None:
-            raise ValueError("The training data produced no batches: check `x`, `batch_size` and `steps_per_epoch`")
+            warnings.warn(RAN_OUT, stacklevel=3)
+            break
         epoch_logs = logs_to_floats(last)
         if validate is not None:
-            epoch_logs.update({f"val_{k_}": v for k_, v in validate().items()})
+            epoch_logs.update({f"val_{name}": v for name, v in validate(epoch).items()})
+        state.position = (epoch + 1, 0, np.random.get_state(), None)
         callbacks.on_epoch_end(epoch, epoch_logs)
+        if getattr(data, "ran_out", False):
+            warnings.warn(RAN_OUT, stacklevel=3)
+            break
         if should_stop():
             break
+        epoch, step = epoch + 1, 0
     callbacks.on_train_end(epoch_logs)
     return epoch_logs

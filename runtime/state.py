@@ -5,8 +5,13 @@ them until user code (a callback, get_weights, saving) looks, and nothing at all
 """
 from __future__ import annotations
 
+import contextlib
+import threading
+
 import jax
 import jax.numpy as jnp
+
+from .interrupt import deferred_interrupt
 
 
 class DeviceState:
@@ -34,13 +39,31 @@ class DeviceState:
         if shardings is not None:
             values = jax.device_put(values, shardings)
         self.values = tuple(values)
+        self._reading = threading.local()  # a snapshot some thread reads instead (see reading())
+        self.position = None  # (epoch, step, NumPy RNG state of the epoch's shuffle), kept by fit
         for group in self.groups:
             for variable in group:
                 variable._holder = self
 
     def read(self, variable):
         gi, i = self.index[id(variable)]
-        return self.values[gi][i]
+        snapshot = getattr(self._reading, "values", None)
+        return (self.values if snapshot is None else snapshot)[gi][i]
+
+    @contextlib.contextmanager
+    def reading(self, snapshot):
+        """In this thread only, variables read `snapshot` (from `snapshot()`) instead of the
+        live state: a checkpoint written in the background sees one consistent state while
+        training goes on.
+
+        >>> with state.reading(state.snapshot()):  # doctest: +SKIP
+        ...     model.save_weights("w.weights.h5")
+        """
+        self._reading.values = snapshot
+        try:
+            yield
+        finally:
+            self._reading.values = None
 
     def write(self, variable, array) -> None:
         gi, i = self.index[id(variable)]
@@ -51,6 +74,29 @@ class DeviceState:
 
     def update(self, values) -> None:
         self.values = tuple(list(g) for g in values)
+
+    def execute(self, program, batch):
+        """Run `program(values, batch, commit) -> (out, values)`, which commits the new values
+        after each dispatch. Ctrl-C waits for the execution to end, so the state is always that
+        of the last completed execution, never a donated (deleted) one."""
+        with deferred_interrupt():
+            out, _ = program(self.values, batch, self.update)
+        return out
+
+    def snapshot(self) -> tuple:
+        """A consistent host copy of the whole state, in one transfer off the device:
+        `(trainable, non_trainable, optimizer, metrics)` as lists of NumPy arrays."""
+        return tuple(list(g) for g in jax.device_get(self.values))
+
+    def snapshot_shapes(self) -> list:
+        """The shape of every value, per group (what a snapshot must match to be restored)."""
+        return [[tuple(a.shape) for a in group] for group in self.values]
+
+    def restore(self, values) -> None:
+        """Load host arrays (a `snapshot()`) back, keeping each value's dtype and placement."""
+        for group, row in zip(self.groups, values):
+            for variable, array in zip(group, row):
+                self.write(variable, array)
 
     def release(self) -> None:
         """Hand the current values back to the variables and unbind them."""

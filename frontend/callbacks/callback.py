@@ -10,17 +10,28 @@ from __future__ import annotations
 class Callback:
     """Base class: override the hooks you need.
 
+    As in Keras 3, `on_train_batch_begin`/`_end` call the Keras 2 names `on_batch_begin`/`_end`
+    unless overridden.
+
     >>> class Print(Callback):
     ...     def on_epoch_end(self, epoch, logs=None):
     ...         print(epoch, logs["loss"])
     """
 
     def __init__(self):
-        self.model = None
+        self._model = None
         self.params = {}
 
+    @property
+    def model(self):
+        return self._model
+
+    @model.setter
+    def model(self, model):
+        self._model = model
+
     def set_model(self, model):
-        self.model = model
+        self._model = model
 
     def set_params(self, params):
         self.params = params
@@ -29,8 +40,10 @@ class Callback:
     def on_train_end(self, logs=None): pass
     def on_epoch_begin(self, epoch, logs=None): pass
     def on_epoch_end(self, epoch, logs=None): pass
-    def on_train_batch_begin(self, batch, logs=None): pass
-    def on_train_batch_end(self, batch, logs=None): pass
+    def on_batch_begin(self, batch, logs=None): pass
+    def on_batch_end(self, batch, logs=None): pass
+    def on_train_batch_begin(self, batch, logs=None): self.on_batch_begin(batch, logs=logs)
+    def on_train_batch_end(self, batch, logs=None): self.on_batch_end(batch, logs=logs)
     def on_test_begin(self, logs=None): pass
     def on_test_end(self, logs=None): pass
     def on_test_batch_begin(self, batch, logs=None): pass
@@ -40,21 +53,19 @@ class Callback:
     def on_predict_batch_begin(self, batch, logs=None): pass
     def on_predict_batch_end(self, batch, logs=None): pass
 
-    # Keras 2 names, still called by Keras 3
-    def on_batch_begin(self, batch, logs=None): pass
-    def on_batch_end(self, batch, logs=None): pass
-
 
 _HOOKS = [name for name in vars(Callback) if name.startswith("on_")]
 
 
 class CallbackList:
-    """Calls every callback's hook in order."""
+    """Calls every callback's hook in order (the user's, then History, then ProgbarLogger)."""
 
     def __init__(self, callbacks=None, model=None, **params):
         self.callbacks = list(callbacks or [])
+        self.model = model
+        self.params = params
         for callback in self.callbacks:
-            if not isinstance(callback, Callback) and not all(hasattr(callback, h) for h in ("on_epoch_end",)):
+            if not all(callable(getattr(callback, hook, None)) for hook in _HOOKS):
                 raise TypeError(f"callbacks: expected kerax.callbacks.Callback instances, received {callback!r}")
             if model is not None:
                 callback.set_model(model)
@@ -66,28 +77,17 @@ class CallbackList:
     def __iter__(self):
         return iter(self.callbacks)
 
-    def _call(self, hook, *args):
-        for callback in self.callbacks:
-            getattr(callback, hook)(*args)
+    def __getattr__(self, hook):
+        if hook not in _HOOKS:
+            raise AttributeError(hook)
 
-    def on_train_begin(self, logs=None): self._call("on_train_begin", logs)
-    def on_train_end(self, logs=None): self._call("on_train_end", logs)
-    def on_epoch_begin(self, epoch, logs=None): self._call("on_epoch_begin", epoch, logs)
-    def on_epoch_end(self, epoch, logs=None): self._call("on_epoch_end", epoch, logs)
-    def on_test_begin(self, logs=None): self._call("on_test_begin", logs)
-    def on_test_end(self, logs=None): self._call("on_test_end", logs)
-    def on_predict_begin(self, logs=None): self._call("on_predict_begin", logs)
-    def on_predict_end(self, logs=None): self._call("on_predict_end", logs)
+        indexed = "batch" in hook or "epoch" in hook  # hooks that take (index, logs)
 
-    def on_train_batch_begin(self, batch, logs=None):
-        self._call("on_train_batch_begin", batch, logs)
-        self._call("on_batch_begin", batch, logs)
+        def call(*args, logs=None):
+            if len(args) == 1 + indexed:
+                *args, logs = args
+            logs = {} if logs is None else logs  # Keras hands every hook a dict
+            for callback in self.callbacks:
+                getattr(callback, hook)(*args, logs)
 
-    def on_train_batch_end(self, batch, logs=None):
-        self._call("on_train_batch_end", batch, logs)
-        self._call("on_batch_end", batch, logs)
-
-    def on_test_batch_begin(self, batch, logs=None): self._call("on_test_batch_begin", batch, logs)
-    def on_test_batch_end(self, batch, logs=None): self._call("on_test_batch_end", batch, logs)
-    def on_predict_batch_begin(self, batch, logs=None): self._call("on_predict_batch_begin", batch, logs)
-    def on_predict_batch_end(self, batch, logs=None): self._call("on_predict_batch_end", batch, logs)
+        return call

@@ -8,6 +8,7 @@ import jax
 import numpy as np
 
 from ...lowering import ExecutionStats, compile_multistep, plan_loop
+from ...lowering.nonfinite import compile_guarded
 from ...runtime.state import DeviceState
 from .compile_utils import CompiledLoss, CompiledMetrics
 from .programs import ModelProgram, input_signature
@@ -29,6 +30,7 @@ class CompiledModel:
         self._compile_args = None
         self._compiled_loss = None
         self._compiled_metrics = None
+        self._writer = None
 
     # -- compile ------------------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
@@ -44,6 +46,10 @@ class CompiledModel:
             raise ValueError(f"compile(): `steps_per_execution` must be a positive integer, received {steps_per_execution!r}")
         self._release_state()
         self.optimizer = optimizers.get(optimizer)
+        if (auto_scale_loss and self.dtype_policy.name == "mixed_float16"
+                and not isinstance(self.optimizer, optimizers.LossScaleOptimizer)):
+            # As Keras: float16 gradients underflow without loss scaling.
+            self.optimizer = optimizers.LossScaleOptimizer(self.optimizer, name="loss_scale_optimizer")
         for spec in jax.tree.leaves(loss, is_leaf=lambda s: not isinstance(s, (list, tuple, dict))):
             if spec is not None:
                 losses.get(spec)  # an unknown loss name fails here, not in the middle of fit
@@ -170,6 +176,14 @@ class CompiledModel:
             self._device_state.release()
             self._device_state = None
 
+    def _checkpoint_writer(self):
+        """The background writer of this model's checkpoints (fit waits for it before returning)."""
+        if getattr(self, "_writer", None) is None:
+            from ...runtime.writer import BackgroundWriter
+
+            self._writer = BackgroundWriter()
+        return self._writer
+
     def _reset_metrics(self):
         state = self._state()
         if self._compiled_metrics is not None:
@@ -179,7 +193,8 @@ class CompiledModel:
 
     def _executable(self, kind: str):
         if kind not in self._executables:
-            step = {"train": self.train_step, "test": self.test_step, "predict": self.predict_step}[kind]
+            step = {"train": self.train_step, "train_guarded": self.train_step, "test": self.test_step,
+                    "predict": self.predict_step}[kind]
             from ..distribution import distribution
 
             active = distribution()
@@ -194,8 +209,12 @@ class CompiledModel:
                 graph = self._program(first, training).graph  # traced once, reused by the step
                 return plan_loop([graph], jax.default_backend(), self.steps_per_execution, batch, training)
 
-            self._executables[kind] = compile_multistep(step, self.execution_stats, plan_for, kind,
-                                                        collect=kind == "predict", place=self._place(), **shardings)
+            if kind == "train_guarded":
+                self._executables[kind] = compile_guarded(step, self.execution_stats, place=self._place(), **shardings)
+            else:
+                self._executables[kind] = compile_multistep(step, self.execution_stats, plan_for, kind,
+                                                            collect=kind == "predict", place=self._place(),
+                                                            **shardings)
         return self._executables[kind]
 
     def _place(self):

@@ -7,7 +7,10 @@ JAX backend, and is honoured with steps_per_execution > 1.
 """
 from __future__ import annotations
 
+import warnings
+
 import jax
+import numpy as np
 
 from ...runtime.loops import fit_loop, logs_to_floats, run_steps
 from .. import callbacks as callbacks_module
@@ -37,7 +40,22 @@ class Trainer(CompiledModel, Steps):
         return data_adapter.array_source(x, y, sample_weight, batch_size or 32, shuffle, steps)
 
     def _standardize_x(self, x):
-        return x
+        """Keras's rank adjustment: an input with one extra trailing axis of size 1 is squeezed,
+        one missing its last axis gets it, relative to the model's Input shapes."""
+        try:
+            expected = [t.shape for t in self.inputs]
+            flat = self._flatten_inputs(x)
+        except (AttributeError, TypeError, ValueError):
+            return x  # not a model built from Inputs, or inputs its own checks will report
+        adjusted = {}
+        for want, array in zip(expected, flat):
+            if array.ndim == len(want) + 1 and array.shape[-1] == 1:
+                adjusted[id(array)] = np.squeeze(array, axis=-1)
+            elif array.ndim == len(want) - 1 and array.ndim >= 1:
+                adjusted[id(array)] = np.expand_dims(array, axis=-1)
+        if not adjusted:
+            return x
+        return jax.tree.map(lambda a: adjusted.get(id(a), a), x)
 
     def _check_stateful_batch(self, x, batch_size, shuffle) -> int:
         expected = self._fixed_batch_size()
@@ -74,27 +92,60 @@ class Trainer(CompiledModel, Steps):
         self._prepare(source.peek())
         if y is not None and self._compiled_loss is not None:
             self._compiled_loss.check_targets(self._flatten_targets(data_adapter.to_arrays(y, "y")))
-        validation = None
-        if validation_data is not None:
-            val_x, val_y, val_sw = _unpack_validation(validation_data)
-            validation = self._source(val_x, val_y, val_sw, None, validation_batch_size or batch_size, False,
-                                      validation_steps, "validation_data")
+        validation = self._validation_source(validation_data, validation_batch_size or batch_size, validation_steps)
+        _check_validation_freq(validation_freq)
         state = self._state()
         history = callbacks_module.History()
         cbs = self._callback_list(callbacks, history, verbose, epochs=epochs, steps=source.steps, mode="train")
         self.stop_training = False
+        self._resume_position = None
 
-        def validate():
-            if validation is None:
+        def validate(epoch):
+            if not _should_validate(epoch, validation_freq):
                 return {}
             return self._run_test(validation, cbs)
 
-        fit_loop(program=self._executable("train"), state=state, data=source, epochs=epochs, initial_epoch=initial_epoch,
-                 k=self.steps_per_execution, callbacks=cbs, reset_metrics=self._reset_metrics,
-                 validate=validate if validation is not None else None,
-                 should_stop=lambda: self.stop_training)
         self.history = history
+        try:
+            fit_loop(program=self._training_program(cbs), state=state, data=source, epochs=epochs,
+                     initial_epoch=initial_epoch, k=self.steps_per_execution, callbacks=cbs,
+                     reset_metrics=self._reset_metrics, validate=validate if validation is not None else None,
+                     should_stop=lambda: self.stop_training, resume=self._take_resume_position)
+        finally:
+            self._checkpoint_writer().wait()  # fit returns when the last checkpoint is on disk
         return history
+
+    def _validation_source(self, validation_data, batch_size, steps):
+        """The validation batches, or None; empty validation data warns and skips validation, as Keras."""
+        if validation_data is None:
+            return None
+        val_x, val_y, val_sw = _unpack_validation(validation_data)
+        if not data_adapter.is_iterable_source(val_x):
+            leaves = jax.tree.leaves(data_adapter.to_arrays(val_x, "validation_data"))
+            if not leaves or len(leaves[0]) == 0:
+                warnings.warn("`validation_data` holds no samples; validation is skipped", stacklevel=3)
+                return None
+        return self._source(val_x, val_y, val_sw, None, batch_size, False, steps, "validation_data")
+
+    def _take_resume_position(self):
+        """Where a restored backup (BackupAndRestore) says training resumes, once."""
+        position, self._resume_position = self._resume_position, None
+        return position
+
+    def _training_program(self, cbs):
+        """The train executable; with TerminateOnNaN the guarded one, which stops applying
+        updates at the first non-finite loss inside an execution and reports its step."""
+        if not any(getattr(c, "guards_nonfinite_loss", False) for c in cbs):
+            return self._executable("train")
+        guarded = self._executable("train_guarded")
+
+        def program(values, superbatch, commit):
+            (logs, bad_step), values = guarded(values, superbatch, commit)
+            # the step index inside this execution (-1: none), and the execution's length
+            self._nonfinite_step = (bad_step, len(jax.tree.leaves(superbatch)[0]))
+            return logs, values
+
+        return program
 
     def _callback_list(self, callbacks, history, verbose, **params):
         items = list(callbacks or [])
@@ -164,9 +215,7 @@ class Trainer(CompiledModel, Steps):
     # -- single batches ---------------------------------------------------------------------------------------
     def _one_batch(self, kind, data):
         batch = jax.tree.map(lambda a: a[None], data)
-        state = self._state()
-        out, _ = self._executable(kind)(state.values, batch, state.update)
-        return out
+        return self._state().execute(self._executable(kind), batch)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         self._assert_compiled("train_on_batch")
@@ -194,8 +243,20 @@ class Trainer(CompiledModel, Steps):
 
     # -- custom training loops (Keras 3 JAX API) -------------------------------------------------------------
 
+def _check_validation_freq(validation_freq):
+    if isinstance(validation_freq, bool) or not isinstance(validation_freq, (int, list, tuple)):
+        raise ValueError("Expected `validation_freq` to be a list or int. Received: "
+                         f"validation_freq={validation_freq!r} of the type {type(validation_freq)}.")
+
+
+def _should_validate(epoch: int, validation_freq) -> bool:
+    if isinstance(validation_freq, int):
+        return (epoch + 1) % validation_freq == 0
+    return epoch + 1 in validation_freq
+
+
 def _unpack_validation(validation_data):
-    if isinstance(validation_data, tuple) and len(validation_data) in (2, 3):
+    if isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3):
         return (tuple(validation_data) + (None,))[:3]
     if data_adapter.is_iterable_source(validation_data):
         return validation_data, None, None

@@ -1,0 +1,90 @@
+"""Ctrl-C at random moments of fit, evaluate and predict leaves the model usable.
+
+A dispatch donates the state buffers; an interrupt between the donation and the commit of the
+new state would leave deleted arrays ("Array has been deleted") behind."""
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+CHILD = Path(__file__).with_name("interrupt_child.py")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def child_env():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT.parent), env.get("PYTHONPATH", "")])
+    env.pop("XLA_FLAGS", None)  # one CPU device: a faster start
+    return env
+
+
+@pytest.mark.parametrize("k", [1, 32])
+def test_sigint_at_random_moments_leaves_a_usable_model(k):
+    count = 12
+    process = subprocess.Popen([sys.executable, str(CHILD), str(k), str(count)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env=child_env())
+    rng = random.Random(k)
+    seen = []
+    try:
+        for line in process.stdout:
+            line = line.strip()
+            if line == "READY":
+                time.sleep(rng.uniform(0.0, 0.4))
+                process.send_signal(signal.SIGINT)
+            elif line.startswith("USABLE"):
+                seen.append(line)
+            elif line == "DONE":
+                break
+        process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, process.stderr.read()[-3000:]
+    assert len(seen) == count
+
+
+def small_model(k):
+    import kerax
+
+    model = kerax.Sequential([kerax.Input((4,)), kerax.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse", steps_per_execution=k)
+    return model
+
+
+def test_an_exception_in_a_callback_leaves_the_state_of_the_last_execution():
+    import numpy as np
+
+    import kerax
+
+    class Boom(kerax.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch >= 5:
+                raise ValueError("boom")
+
+    model = small_model(3)
+    x, y = np.ones((64, 4), "float32"), np.ones((64, 1), "float32")
+    with pytest.raises(ValueError, match="boom"):
+        model.fit(x, y, batch_size=4, epochs=2, verbose=0, callbacks=[Boom()])
+    assert int(model.optimizer.iterations.numpy()) == 6
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    assert int(model.optimizer.iterations.numpy()) == 22
+
+
+@pytest.mark.parametrize("k", [1, 4])
+def test_a_generator_that_raises_trains_on_every_batch_it_yielded(k):
+    import numpy as np
+
+    def batches():
+        for i in range(7):
+            yield np.full((2, 4), i, "float32"), np.ones((2, 1), "float32")
+        raise OSError("disk went away")
+
+    model = small_model(k)
+    with pytest.raises(OSError, match="disk went away"):
+        model.fit(batches(), epochs=1, verbose=0)
+    assert int(model.optimizer.iterations.numpy()) == 7
