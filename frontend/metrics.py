@@ -11,7 +11,6 @@ Array(1., dtype=float32)
 """
 from __future__ import annotations
 
-import contextlib
 import difflib
 
 import jax.numpy as jnp
@@ -19,7 +18,7 @@ import numpy as np
 
 from . import config, initializers, losses, naming
 from .losses import divide_no_nan, squeeze_or_expand_to_same_rank
-from .variables import Variable
+from .variables import Variable, holding
 
 
 class Metric:
@@ -69,34 +68,34 @@ class Metric:
         return list(self._variables)
 
     # -- pure ---------------------------------------------------------------------------------
-    # A subclass defines either these pure functions (the built-in metrics) or, as a Keras user
-    # does, `update_state` / `result` / `reset_state` that read and `assign` its Variables; then
-    # the pure forms run those methods with the Variables bound to the given arrays.
+    # A subclass writes either these pure functions or, as in Keras, the stateful update_state /
+    # result / reset_state on its variables: those are then run on the given arrays.
     def stateless_update_state(self, metric_variables, *args, **kwargs) -> list:
         """Pure: the new state arrays after one batch."""
         if type(self).update_state is Metric.update_state:
             raise NotImplementedError(f"{type(self).__name__} must define update_state() or stateless_update_state()")
         self._check_state(metric_variables)
-        with _bound(self._variables, metric_variables) as scope:
+        with holding(self._variables, metric_variables):
             self.update_state(*args, **kwargs)
-        return scope.current(self._variables)
+            return [v.value for v in self._variables]
 
     def stateless_result(self, metric_variables):
         """Pure: the metric's value from the state arrays."""
         if type(self).result is Metric.result:
             raise NotImplementedError(f"{type(self).__name__} must define result() or stateless_result()")
-        with _bound(self._variables, metric_variables):
-            return self.result()
+        self._check_state(metric_variables)
+        with holding(self._variables, metric_variables):
+            result = self.result()
+            return result.value if isinstance(result, Variable) else result  # `return self.total` is common
 
     def stateless_reset_state(self) -> list:
-        """Pure: the state arrays of a fresh metric (zeros, as Keras's reset_state, unless the
-        subclass's own `reset_state` says otherwise)."""
+        """Pure: the state arrays of a fresh metric (zeros, as Keras's reset_state)."""
         zeros = [np.zeros(v.shape, v.dtype) for v in self._variables]  # host zeros: no device program
         if type(self).reset_state is Metric.reset_state:
             return zeros
-        with _bound(self._variables, zeros) as scope:
+        with holding(self._variables, zeros):  # a subclass's own reset_state, run on the arrays
             self.reset_state()
-        return scope.current(self._variables)
+            return [v.value for v in self._variables]
 
     def _check_state(self, metric_variables) -> None:
         if len(metric_variables) != len(self._variables):
@@ -130,35 +129,6 @@ class Metric:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}>"
-
-
-class _Bound:
-    """Stands in for a Variable's holder: reads and `assign`s go to arrays in a dict."""
-
-    def __init__(self, variables, values):
-        self._values = {id(v): jnp.asarray(x) for v, x in zip(variables, values)}
-
-    def read(self, variable):
-        return self._values[id(variable)]
-
-    def write(self, variable, array) -> None:
-        self._values[id(variable)] = array
-
-    def current(self, variables) -> list:
-        return [self._values[id(v)] for v in variables]
-
-
-@contextlib.contextmanager
-def _bound(variables, values):
-    scope = _Bound(variables, values)
-    saved = [v._holder for v in variables]
-    for v in variables:
-        v._holder = scope
-    try:
-        yield scope
-    finally:
-        for v, holder in zip(variables, saved):
-            v._holder = holder
 
 
 def reduce_to_samplewise_values(values, sample_weight, reduce_fn, dtype):

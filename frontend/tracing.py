@@ -34,6 +34,16 @@ def current_trace():
     return stack[-1] if stack else None
 
 
+class outside_trace:
+    """Run code on arrays while a trace is open (an opaque node's body): no trace is current."""
+
+    def __enter__(self):
+        _stack().append(None)
+
+    def __exit__(self, *exc):
+        _stack().pop()
+
+
 class SymbolicTensor(TensorOperators):
     """A tensor inside a trace: an IR value plus the trace it belongs to."""
 
@@ -70,6 +80,9 @@ class SymbolicTensor(TensorOperators):
 
     def __iter__(self):
         raise TypeError("Iterating over a symbolic tensor is not supported: index it or use kerax.ops.unstack")
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError("A SymbolicTensor has no value while tracing: NumPy/JAX code on it runs as an opaque node")
 
 
 class Trace:
@@ -130,6 +143,17 @@ class Trace:
         if value.type.shape != ():
             value = self.emit("sum", [value], {"axis": None, "keepdims": False})[0].value
         self.losses.append(value)
+
+    def checkpoint(self) -> tuple:
+        """What `rollback` needs to forget everything recorded after this point."""
+        b = self.builder
+        return (len(b.inputs), len(b.nodes), len(b.callables), dict(self.reads), dict(self.current),
+                dict(self.assigned), dict(self.names), len(self.losses), self.salt)
+
+    def rollback(self, mark: tuple) -> None:
+        b = self.builder
+        n_inputs, n_nodes, n_callables, self.reads, self.current, self.assigned, self.names, n_losses, self.salt = mark
+        del b.inputs[n_inputs:], b.nodes[n_nodes:], b.callables[n_callables:], self.losses[n_losses:]
 
     def next_salt(self) -> int:
         self.salt += 1

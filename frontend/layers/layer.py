@@ -19,7 +19,8 @@ from ..keras_tensor import KerasTensor, Node
 from ..tracing import SymbolicTensor, Trace, current_trace
 from .eager import eager_call, stateless_call
 from .input_spec import check_input_compatibility
-from .weights import LayerWeights
+from .opaque import collect_loss, opaque_call, untraceable
+from .weights import LayerWeights, _dtype_name
 
 _SHAPE_KWARGS = ("input_shape", "batch_input_shape", "batch_size", "input_dim")
 
@@ -156,9 +157,18 @@ class Layer(LayerWeights):
     # -- losses -----------------------------------------------------------------------------------
     def add_loss(self, loss) -> None:
         trace = loss.trace if isinstance(loss, SymbolicTensor) else current_trace()
+        if trace is None and collect_loss(loss):
+            return
         if trace is None:
             raise RuntimeError(f"Layer '{self.name}' add_loss: call it from within call(), where losses are traced")
         trace.add_loss(loss)
+
+    @property
+    def losses(self) -> list:
+        """The losses of the last call on arrays (`add_loss`, activity regularization, sub-layers
+        included), then each weight's regularization penalty, as Keras lists them."""
+        penalties = [v.regularizer(v) for v in self.weights if v.regularizer is not None]
+        return [*self.__dict__.get("_eager_losses", []), *penalties]
 
     # -- calling ------------------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
@@ -236,8 +246,17 @@ class Layer(LayerWeights):
         if self.autocast:
             args, kwargs = _cast_floats((args, kwargs), self.compute_dtype)
         trace.autocast.append(self.compute_dtype if casting else None)
+        mark = trace.checkpoint()
         try:
             outputs = self.call(*args, **kwargs)
+        except Exception as error:
+            if not untraceable(error):
+                raise
+            trace.rollback(mark)  # raw JAX in `call`: the whole call becomes one opaque node
+            try:
+                outputs = opaque_call(self, trace, args, kwargs)
+            except Exception:
+                raise error from None  # the opaque run failed too: the user's own error says more
         finally:
             trace.autocast.pop()
             trace.training_stack.pop()

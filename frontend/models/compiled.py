@@ -187,9 +187,7 @@ class CompiledModel:
     def _reset_metrics(self):
         state = self._state()
         if self._compiled_metrics is not None:
-            values = list(state.values)
-            values[3] = self._compiled_metrics.reset_values()
-            state.update(values)
+            state.replace_group(3, self._compiled_metrics.reset_values())
 
     def _executable(self, kind: str):
         if kind not in self._executables:
