@@ -112,8 +112,9 @@ def eager_call(layer, args, kwargs):
         program = by_shape.get((x.shape, x.dtype))
         if program is None:
             program = by_shape[x.shape, x.dtype] = _program(layer, args, kwargs)[0]
-        return program([x])
-    program, inputs = _program(layer, args, kwargs)
+        inputs = [x]
+    else:
+        program, inputs = _program(layer, args, kwargs)
     outputs, losses = program(inputs)
     layer._eager_losses = list(losses)  # what `layer.losses` shows until the next call, as in Keras
     return outputs
