@@ -111,7 +111,17 @@ def _program(layer, args, kwargs) -> tuple:
 
 
 def eager_call(layer, args, kwargs):
-    program, inputs = _program(layer, args, kwargs)
+    if len(args) == 1 and not kwargs and isinstance(args[0], (np.ndarray, jax.Array)):
+        # The common call, one array and nothing else, finds its program by shape and dtype alone:
+        # the general signature costs more than a small model's whole jitted call.
+        x = _argument(args[0])
+        by_shape = layer.__dict__.setdefault("_eager_by_shape", {})
+        program = by_shape.get((x.shape, x.dtype))
+        if program is None:
+            program = by_shape[x.shape, x.dtype] = _program(layer, args, kwargs)[0]
+        inputs = [x]
+    else:
+        program, inputs = _program(layer, args, kwargs)
     outputs, losses = program(inputs)
     layer._eager_losses = list(losses)  # what `layer.losses` shows until the next call, as in Keras
     return outputs

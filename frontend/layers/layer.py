@@ -17,6 +17,7 @@ import numpy as np
 from .. import dtype_policies, naming
 from ..keras_tensor import KerasTensor, Node
 from ..tracing import SymbolicTensor, Trace, current_trace
+from .eager import eager_call, stateless_call
 from .input_spec import check_input_compatibility
 from .opaque import collect_loss, opaque_call, untraceable
 from .weights import LayerWeights, _dtype_name
@@ -171,14 +172,14 @@ class Layer(LayerWeights):
 
     # -- calling ------------------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
+        if len(args) == 1 and not kwargs and isinstance(args[0], (np.ndarray, jax.Array)) and current_trace() is None:
+            return eager_call(self, args, kwargs)  # an eager call on one array, without the general checks
         leaves = jax.tree.leaves((args, kwargs))
         if any(isinstance(x, KerasTensor) for x in leaves):
             return self._functional_call(args, kwargs)
         trace = next((x.trace for x in leaves if isinstance(x, SymbolicTensor)), None) or current_trace()
         if trace is not None:
             return self._traced_call(trace, args, kwargs)
-        from .eager import eager_call
-
         return eager_call(self, args, kwargs)
 
     def stateless_call(self, trainable_variables, non_trainable_variables, *args, return_losses=False, **kwargs):
@@ -186,8 +187,6 @@ class Layer(LayerWeights):
 
         Returns (outputs, non_trainable_variables), plus the added losses with `return_losses`.
         """
-        from .eager import stateless_call
-
         if not self.built and args:
             self._maybe_build(self._build_shapes(args, kwargs))
         return stateless_call(self, trainable_variables, non_trainable_variables, args, kwargs, return_losses)
