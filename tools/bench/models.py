@@ -128,12 +128,11 @@ def lstm(repeats=3, keras_peer=True, k=16):
 
 from .compile_time import compile_time  # noqa: E402
 from .convnets import four_conv_net, resnet_net, two_conv_net  # noqa: E402
+from .mixed import mixed_mlp  # noqa: E402
 from .predict import predict_sizes  # noqa: E402
 from .preprocessing import preprocessing  # noqa: E402
 from .saving import saving  # noqa: E402
 
 MODELS = {"tiny_mlp": tiny_mlp, "convnet": convnet, "lstm": lstm, "two_conv": two_conv_net, "four_conv": four_conv_net,
           "resnet": resnet_net, "compile_time": compile_time, "predict": predict_sizes, "deep_graphs": deep.deep_graphs,
-          "saving": saving, "preprocessing": preprocessing, "eager": eager.eager}
-from .mixed import mixed_mlp  # noqa: E402  (it builds on the helpers above)
-MODELS["mixed_mlp"] = mixed_mlp
+          "saving": saving, "preprocessing": preprocessing, "eager": eager.eager, "mixed_mlp": mixed_mlp}
