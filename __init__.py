@@ -6,17 +6,20 @@
 import sys as _sys
 
 from . import ir  # noqa: F401  (registers the op catalogue before anything traces)
-from .frontend import (activations, backend, callbacks, config, constraints, distribution, initializers, layers,
-                       losses, metrics, ops, optimizers, random, regularizers, saving, tree, utils)
+from .frontend import (activations, backend, callbacks, config, constraints, distribution, dtype_policies,
+                       initializers, layers, losses, metrics, mixed_precision, ops, optimizers, random, regularizers,
+                       saving, tree, utils)
 from .frontend import models
 from .frontend.layers import Input, InputSpec, Layer
 from .frontend.models import Model, Sequential
+from .frontend.dtype_policies import DTypePolicy, FloatDTypePolicy
 from .frontend.variables import Variable
 
 __version__ = "0.1.0"
 
-_PUBLIC = ("activations", "backend", "callbacks", "config", "constraints", "distribution", "initializers", "layers",
-           "losses", "metrics", "models", "ops", "optimizers", "random", "regularizers", "saving", "tree", "utils")
+_PUBLIC = ("activations", "backend", "callbacks", "config", "constraints", "distribution", "dtype_policies",
+           "initializers", "layers", "losses", "metrics", "mixed_precision", "models", "ops", "optimizers", "random",
+           "regularizers", "saving", "tree", "utils")
 # The public submodules live in frontend/; register them under their Keras names so that
 # `from kerax.layers import Dense` works.
 for _name in _PUBLIC:

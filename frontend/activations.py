@@ -96,13 +96,73 @@ def hard_shrink(x, threshold=0.5):
     return knp.where(knp.greater(knp.absolute(x), float(threshold)), x, 0.0)
 
 
+def sparse_plus(x):
+    """0 below -1, x above 1, `(x + 1)**2 / 4` between (a smooth ReLU with compact support).
+
+    >>> sparse_plus(np.array([-2.0, 0.0, 2.0]))
+    Array([0.  , 0.25, 2.  ], dtype=float32)
+    """
+    middle = knp.multiply(0.25, knp.square(knp.add(x, 1.0)))
+    return knp.where(knp.less_equal(x, -1.0), 0.0, knp.where(knp.greater_equal(x, 1.0), x, middle))
+
+
+def sparse_sigmoid(x):
+    """0 below -1, 1 above 1, `(x + 1) / 2` between.
+
+    >>> sparse_sigmoid(np.array([-2.0, 0.0, 2.0]))
+    Array([0. , 0.5, 1. ], dtype=float32)
+    """
+    middle = knp.multiply(0.5, knp.add(x, 1.0))
+    return knp.where(knp.less_equal(x, -1.0), 0.0, knp.where(knp.greater_equal(x, 1.0), 1.0, middle))
+
+
+def threshold(x, threshold, default_value):
+    """`x` where `x > threshold`, else `default_value`.
+
+    >>> threshold(np.array([0.1, 0.9]), 0.5, -1.0)
+    Array([-1. ,  0.9], dtype=float32)
+    """
+    return knp.where(knp.greater(x, float(threshold)), x, float(default_value))
+
+
+def glu(x, axis=-1):
+    """Gated linear unit: `a * sigmoid(b)` for the two halves `a`, `b` of `axis`.
+
+    >>> glu(np.array([[1.0, 0.0]]))
+    Array([[0.5]], dtype=float32)
+    """
+    a, b = knp.split(x, 2, axis=axis)
+    return knp.multiply(a, nn.sigmoid(b))
+
+
+def sparsemax(x, axis=-1):
+    """The Euclidean projection of `x` onto the probability simplex along `axis` (Martins &
+    Astudillo 2016): like softmax, but exactly zero for low scores.
+
+    >>> sparsemax(np.array([[2.0, 0.0, -1.0]]))
+    Array([[1., 0., 0.]], dtype=float32)
+    """
+    # Without a sort: z_j is in the support when 1 + c_j z_j > s_j, where c_j counts the scores
+    # >= z_j and s_j sums them (ties fall on the same side, so this is the sorted rule).
+    a = axis % len(x.shape)
+    zi, zj = knp.expand_dims(x, a + 1), knp.expand_dims(x, a)
+    above = knp.greater_equal(zi, zj)  # [..., i, j, ...]: z_i >= z_j
+    count = knp.sum(knp.where(above, 1.0, 0.0), axis=a)
+    total = knp.sum(knp.where(above, zi, 0.0), axis=a)
+    support = knp.greater(knp.add(1.0, knp.multiply(count, x)), total)
+    k = knp.max(knp.where(support, count, 0.0), axis=axis, keepdims=True)
+    tau = knp.divide(knp.subtract(knp.sum(knp.where(support, x, 0.0), axis=axis, keepdims=True), 1.0), k)
+    return knp.maximum(knp.subtract(x, tau), 0.0)
+
+
 _ALL = {
     "linear": linear, "relu": relu, "relu6": relu6, "sigmoid": sigmoid, "tanh": tanh, "softplus": softplus,
     "softsign": softsign, "silu": silu, "swish": silu, "selu": selu, "mish": mish, "hard_sigmoid": hard_sigmoid,
     "hard_silu": hard_silu, "hard_swish": hard_silu, "gelu": gelu, "elu": elu, "leaky_relu": leaky_relu,
     "softmax": softmax, "log_softmax": log_softmax, "exponential": exponential, "log_sigmoid": log_sigmoid,
     "hard_tanh": hard_tanh, "tanh_shrink": tanh_shrink, "celu": celu, "squareplus": squareplus,
-    "soft_shrink": soft_shrink, "hard_shrink": hard_shrink,
+    "soft_shrink": soft_shrink, "hard_shrink": hard_shrink, "sparse_plus": sparse_plus,
+    "sparse_sigmoid": sparse_sigmoid, "sparsemax": sparsemax, "glu": glu, "threshold": threshold,
 }
 
 
@@ -133,3 +193,14 @@ def serialize(activation) -> str:
         if fn is activation:
             return name
     return getattr(activation, "__name__", "custom")
+
+
+def deserialize(config, custom_objects=None):
+    """An activation from its Keras config (or name), as `keras.activations.deserialize`.
+
+    >>> deserialize("relu") is relu
+    True
+    """
+    if isinstance(config, str) and custom_objects and config in custom_objects:
+        return custom_objects[config]
+    return get(config)

@@ -83,9 +83,12 @@ def get_uid(prefix: str = "") -> int:
 
 
 def clear_session(free_memory: bool = True) -> None:
-    """Reset the session's name counters (`dense`, `dense_1`, … start again); with
-    free_memory, also drop JAX's compilation caches."""
+    """Reset the session's name counters (`dense`, `dense_1`, … start again) and the global
+    dtype policy, as Keras's does; with free_memory, also drop JAX's compilation caches."""
+    from .dtype_policies import reset_dtype_policy
+
     naming.clear_session()
+    reset_dtype_policy()
     if free_memory:
         import gc
 

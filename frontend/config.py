@@ -101,6 +101,20 @@ def set_image_data_format(value: str) -> None:
     _settings["image_data_format"] = value
 
 
+def dtype_policy():
+    """The global DTypePolicy (Keras's `keras.config.dtype_policy`)."""
+    from .dtype_policies import dtype_policy as current
+
+    return current()
+
+
+def set_dtype_policy(policy) -> None:
+    """Set the global DTypePolicy, e.g. "mixed_bfloat16" (Keras's `keras.config.set_dtype_policy`)."""
+    from .dtype_policies import set_dtype_policy as set_policy
+
+    set_policy(policy)
+
+
 def backend() -> str:
     return "jax"
 

@@ -376,5 +376,20 @@ def describe(initializer) -> str:
     return type(initializer).__name__ if isinstance(initializer, Initializer) else getattr(initializer, "__name__", "custom")
 
 
+def deserialize(config_, custom_objects=None):
+    """An initializer from its Keras config, as `keras.initializers.deserialize`."""
+    if isinstance(config_, dict) and custom_objects and config_.get("class_name") in custom_objects:
+        return custom_objects[config_["class_name"]].from_config(config_.get("config", {}))
+    return get(config_)
+
+
 # Keras's function-style aliases: kerax.initializers.glorot_uniform(seed=...)
 globals().update({name: cls for name, cls in _BY_NAME.items()})
+OrthogonalInitializer, IdentityInitializer = Orthogonal, Identity
+
+from .initializers_stft import STFT  # noqa: E402  (it subclasses Initializer)
+
+STFTInitializer = stft = STFT
+_BY_NAME["stft"] = STFT
+_BY_CLASS["STFT"] = STFT
+_ALIASES["STFTInitializer"] = STFT

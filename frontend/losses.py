@@ -378,16 +378,23 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
 
 
 # -- lookup and serialization -------------------------------------------------------------------
+from . import losses_extra  # noqa: E402  (it builds on the classes above)
+from .losses_extra import *  # noqa: E402,F401,F403  (the rest of Keras's losses, under keras.losses)
+from .losses_extra import (CLASS_OF_FUNCTION as _EXTRA_CLASS_OF_FUNCTION, CLASSES as _EXTRA_CLASSES,  # noqa: E402
+                           FUNCTIONS as _EXTRA_FUNCTIONS)
+
 _FUNCTIONS = {fn.__name__: fn for fn in (mean_squared_error, mean_absolute_error, binary_crossentropy,
-                                         categorical_crossentropy, sparse_categorical_crossentropy)}
+                                         categorical_crossentropy, sparse_categorical_crossentropy,
+                                         *_EXTRA_FUNCTIONS)}
 _CLASSES = {cls.__name__: cls for cls in (Loss, LossFunctionWrapper, MeanSquaredError, MeanAbsoluteError,
                                           BinaryCrossentropy, CategoricalCrossentropy,
-                                          SparseCategoricalCrossentropy)}
+                                          SparseCategoricalCrossentropy, *_EXTRA_CLASSES)}
 _CLASS_OF_FUNCTION = {mean_squared_error: MeanSquaredError, mean_absolute_error: MeanAbsoluteError,
                       binary_crossentropy: BinaryCrossentropy, categorical_crossentropy: CategoricalCrossentropy,
-                      sparse_categorical_crossentropy: SparseCategoricalCrossentropy}
+                      sparse_categorical_crossentropy: SparseCategoricalCrossentropy, **_EXTRA_CLASS_OF_FUNCTION}
 _ALIASES = {"mse": mean_squared_error, "MSE": mean_squared_error, "mae": mean_absolute_error,
-            "MAE": mean_absolute_error, "bce": binary_crossentropy, "BCE": binary_crossentropy}
+            "MAE": mean_absolute_error, "bce": binary_crossentropy, "BCE": binary_crossentropy,
+            **losses_extra.ALIASES}
 _NAMES = {**_FUNCTIONS, **_ALIASES}
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import config, initializers, losses, naming
 from .losses import divide_no_nan, squeeze_or_expand_to_same_rank
-from .variables import Variable
+from .variables import Variable, holding
 
 
 class Metric:
@@ -45,32 +45,57 @@ class Metric:
     def dtype(self) -> str:
         return self._dtype or config.floatx()
 
-    def add_variable(self, shape, initializer="zeros", dtype=None, name=None) -> Variable:
-        """A state Variable (kind "state", not trainable) at path `{metric name}/{name}`."""
-        dtype = dtype or self.dtype
+    def add_variable(self, shape, initializer="zeros", dtype=None, aggregation="sum", name=None) -> Variable:
+        """A state Variable (kind "state", not trainable) at path `{metric name}/{name}`.
+
+        `aggregation` is accepted for Keras's signature; kerax sums nothing across replicas
+        itself (the step runs on the global batch)."""
+        dtype = {"int": "int32", "float": "float32"}.get(dtype, dtype) or self.dtype
         value = initializers.get(initializer)(tuple(shape), dtype)
         variable = Variable(value, name=name, path=f"{self.name}/{name}", trainable=False, kind="state", dtype=dtype)
         self._variables.append(variable)
         return variable
 
-    add_weight = add_variable
+    def add_weight(self, shape=(), initializer=None, dtype=None, name=None) -> Variable:
+        return self.add_variable(shape, initializer or "zeros", dtype=dtype, name=name)
+
+    def build_from_output_shape(self, output_shape) -> None:
+        """Create state that depends on the model's output shape (F-score, R2) before a step is
+        compiled; Keras builds such metrics on their first batch instead."""
 
     @property
     def variables(self) -> list:
         return list(self._variables)
 
     # -- pure ---------------------------------------------------------------------------------
+    # A subclass writes either these pure functions or, as in Keras, the stateful update_state /
+    # result / reset_state on its variables: those are then run on the given arrays.
     def stateless_update_state(self, metric_variables, *args, **kwargs) -> list:
         """Pure: the new state arrays after one batch."""
-        raise NotImplementedError(f"{type(self).__name__} must define stateless_update_state()")
+        if type(self).update_state is Metric.update_state:
+            raise NotImplementedError(f"{type(self).__name__} must define update_state() or stateless_update_state()")
+        self._check_state(metric_variables)
+        with holding(self._variables, metric_variables):
+            self.update_state(*args, **kwargs)
+            return [v.value for v in self._variables]
 
     def stateless_result(self, metric_variables):
         """Pure: the metric's value from the state arrays."""
-        raise NotImplementedError(f"{type(self).__name__} must define stateless_result()")
+        if type(self).result is Metric.result:
+            raise NotImplementedError(f"{type(self).__name__} must define result() or stateless_result()")
+        self._check_state(metric_variables)
+        with holding(self._variables, metric_variables):
+            result = self.result()
+            return result.value if isinstance(result, Variable) else result  # `return self.total` is common
 
     def stateless_reset_state(self) -> list:
         """Pure: the state arrays of a fresh metric (zeros, as Keras's reset_state)."""
-        return [np.zeros(v.shape, v.dtype) for v in self._variables]  # host zeros: no device program
+        zeros = [np.zeros(v.shape, v.dtype) for v in self._variables]  # host zeros: no device program
+        if type(self).reset_state is Metric.reset_state:
+            return zeros
+        with holding(self._variables, zeros):  # a subclass's own reset_state, run on the arrays
+            self.reset_state()
+            return [v.value for v in self._variables]
 
     def _check_state(self, metric_variables) -> None:
         if len(metric_variables) != len(self._variables):
@@ -408,14 +433,38 @@ class RootMeanSquaredError(Mean):
         return jnp.sqrt(super().stateless_result(metric_variables))
 
 
+# -- the rest of Keras's metrics, and its loss functions under keras.metrics --------------------
+from .losses import (binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,  # noqa: E402,F401
+                     categorical_focal_crossentropy, categorical_hinge, hinge, huber, kl_divergence, log_cosh,
+                     mean_absolute_error, mean_absolute_percentage_error, mean_squared_error,
+                     mean_squared_logarithmic_error, poisson, sparse_categorical_crossentropy, squared_hinge)
+from .metrics_confusion import (AUC, FalseNegatives, FalsePositives, Precision, PrecisionAtRecall,  # noqa: E402
+                                Recall, RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity,
+                                TrueNegatives, TruePositives)
+from .metrics_scores import (BinaryIoU, F1Score, FBetaScore, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU,  # noqa: E402
+                             R2Score)
+from .metrics_wrapped import (BinaryCrossentropy, CategoricalCrossentropy, CategoricalHinge,  # noqa: E402
+                              ConcordanceCorrelation, CosineSimilarity, Hinge, KLDivergence, LogCoshError,
+                              MeanAbsolutePercentageError, MeanSquaredLogarithmicError, PearsonCorrelation, Poisson,
+                              SparseCategoricalCrossentropy, SquaredHinge, concordance_correlation,
+                              pearson_correlation)
+from . import metrics_wrapped  # noqa: E402
+
 # -- lookup -------------------------------------------------------------------------------------
 _CLASSES = {cls.__name__: cls for cls in (Mean, Sum, Accuracy, BinaryAccuracy, CategoricalAccuracy,
                                           SparseCategoricalAccuracy, TopKCategoricalAccuracy,
                                           SparseTopKCategoricalAccuracy, MeanSquaredError, MeanAbsoluteError,
-                                          RootMeanSquaredError)}
+                                          RootMeanSquaredError, AUC, FalseNegatives, FalsePositives, Precision,
+                                          PrecisionAtRecall, Recall, RecallAtPrecision, SensitivityAtSpecificity,
+                                          SpecificityAtSensitivity, TrueNegatives, TruePositives, BinaryIoU,
+                                          F1Score, FBetaScore, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU, R2Score,
+                                          *metrics_wrapped.CLASSES)}
 # As Keras's ALL_OBJECTS_DICT: class names, their snake_case, and the short aliases.
 _NAMES = {**_CLASSES, **{naming.to_snake_case(name): cls for name, cls in _CLASSES.items()},
-          "mse": MeanSquaredError, "MSE": MeanSquaredError, "mae": MeanAbsoluteError, "MAE": MeanAbsoluteError}
+          "mse": MeanSquaredError, "MSE": MeanSquaredError, "mae": MeanAbsoluteError, "MAE": MeanAbsoluteError,
+          "mape": MeanAbsolutePercentageError, "MAPE": MeanAbsolutePercentageError,
+          "msle": MeanSquaredLogarithmicError, "MSLE": MeanSquaredLogarithmicError, "kld": KLDivergence,
+          "KLD": KLDivergence, "logcosh": LogCoshError}
 
 
 def _loss_function(loss):
@@ -461,13 +510,37 @@ def get(identifier, loss=None, output_shape=None) -> Metric | None:
         suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
         raise ValueError(f"Unknown metric {identifier!r} (argument `metrics`): expected one of {accepted}{suggestion}")
     if isinstance(identifier, dict):
-        name = identifier.get("class_name")
-        if name not in _CLASSES:
-            raise ValueError(f"Unknown metric class {name!r} (argument `metrics`): expected one of {sorted(_CLASSES)}")
-        return _CLASSES[name].from_config(dict(identifier.get("config", {})))
+        return deserialize(identifier)
     if isinstance(identifier, type) and issubclass(identifier, Metric):
         return identifier()
     if callable(identifier):
         return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", None))
     raise ValueError(f"Could not interpret the argument `metrics`: expected a Metric, a metric name, a config dict or "
                      f"a function (y_true, y_pred) -> per-sample values, received {identifier!r}")
+
+
+def serialize(metric: Metric) -> dict:
+    """A metric as Keras 3 writes it into a config.
+
+    >>> serialize(AUC())["class_name"]
+    'AUC'
+    """
+    if not isinstance(metric, Metric):
+        raise TypeError(f"metrics.serialize: expected a Metric, received {metric!r}")
+    return {"module": "keras.metrics", "class_name": type(metric).__name__, "config": metric.get_config(),
+            "registered_name": None}
+
+
+def deserialize(config_: dict, custom_objects: dict | None = None) -> Metric:
+    """The inverse of `serialize`.
+
+    >>> deserialize(serialize(Precision(thresholds=0.3))).thresholds
+    [0.3]
+    """
+    if not isinstance(config_, dict) or "class_name" not in config_:
+        raise ValueError(f"metrics.deserialize: expected a dict with 'class_name' and 'config', received {config_!r}")
+    name = config_["class_name"]
+    cls = (custom_objects or {}).get(name) or _CLASSES.get(name)
+    if cls is None:
+        raise ValueError(f"Unknown metric class {name!r} (argument `metrics`): expected one of {sorted(_CLASSES)}")
+    return cls.from_config(dict(config_.get("config", {})))

@@ -12,6 +12,7 @@ import random as _py_random
 import jax
 import numpy as np
 
+from . import config
 from .tracing import SymbolicTensor, apply_op, current_trace
 from .variables import Variable
 
@@ -81,12 +82,39 @@ def uniform_like(x, minval=0.0, maxval=1.0, seed=None):
     return apply_op("random_uniform_like", x, _key(seed), minval=float(minval), maxval=float(maxval), salt=_salt())
 
 
-def normal(shape, mean=0.0, stddev=1.0, dtype="float32", seed=None):
-    return jax.random.normal(_key(seed), tuple(shape), dtype) * stddev + mean
+def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    """Normal draws of `shape`; inside a traced call, a `random_normal` node of the IR.
+
+    >>> normal((2, 3), seed=SeedGenerator(1)).shape
+    (2, 3)
+    """
+    return _draw("random_normal", shape, dtype, seed, mean=float(mean), stddev=float(stddev))
 
 
-def uniform(shape, minval=0.0, maxval=1.0, dtype="float32", seed=None):
-    return jax.random.uniform(_key(seed), tuple(shape), dtype, minval, maxval)
+def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+    """Uniform draws in [minval, maxval) of `shape`; inside a traced call, a `random_uniform` node."""
+    return _draw("random_uniform", shape, dtype, seed, minval=float(minval), maxval=float(maxval))
+
+
+def _draw(op, shape, dtype, seed, **attrs):
+    shape = tuple(None if d is None else int(d) for d in shape)
+    dtype = dtype or config.floatx()
+    trace = current_trace()
+    refs = []
+    if None in shape:  # an unknown size (the batch, from ops.shape) is read off a data input's same axis
+        if trace is None:
+            raise ValueError(f"kerax.random: `shape` {shape} has unknown sizes, which only a traced call can resolve")
+        refs = [_reference_input(trace, shape)]
+    key = _key(seed)
+    return apply_op(op, key, *refs, shape=shape, dtype=str(dtype), salt=_salt(), **attrs)
+
+
+def _reference_input(trace, shape) -> SymbolicTensor:
+    for gi in trace.builder.inputs:
+        dims = gi.value.type.shape
+        if gi.kind == "input" and all(d is not None or (i < len(dims) and dims[i] is None) for i, d in enumerate(shape)):
+            return SymbolicTensor(trace, gi.value)
+    raise ValueError(f"kerax.random: no input of the traced call has unknown sizes where `shape` {shape} has them")
 
 
 from .random_draws import *  # noqa: E402,F401,F403  (categorical, randint, shuffle, …)

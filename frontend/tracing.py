@@ -34,6 +34,16 @@ def current_trace():
     return stack[-1] if stack else None
 
 
+class outside_trace:
+    """Run code on arrays while a trace is open (an opaque node's body): no trace is current."""
+
+    def __enter__(self):
+        _stack().append(None)
+
+    def __exit__(self, *exc):
+        _stack().pop()
+
+
 class SymbolicTensor(TensorOperators):
     """A tensor inside a trace: an IR value plus the trace it belongs to."""
 
@@ -71,6 +81,9 @@ class SymbolicTensor(TensorOperators):
     def __iter__(self):
         raise TypeError("Iterating over a symbolic tensor is not supported: index it or use kerax.ops.unstack")
 
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError("A SymbolicTensor has no value while tracing: NumPy/JAX code on it runs as an opaque node")
+
 
 class Trace:
     """One tracing session: the graph being built and the variables it reads and writes."""
@@ -84,6 +97,7 @@ class Trace:
         self.losses = []
         self.layers = []     # stack of layer names, for provenance
         self.training_stack = []  # explicit `training=` of enclosing layer calls (None: inherit)
+        self.autocast = []   # per enclosing layer call: the dtype its variables are read in, or None
         self.names = {}      # Variable -> its (unique) graph input name
         self.taken = set()   # the values of `names`, for a constant-time uniqueness check
         self.sources = []    # user source lines of the functional-API calls being replayed
@@ -130,6 +144,17 @@ class Trace:
             value = self.emit("sum", [value], {"axis": None, "keepdims": False})[0].value
         self.losses.append(value)
 
+    def checkpoint(self) -> tuple:
+        """What `rollback` needs to forget everything recorded after this point."""
+        b = self.builder
+        return (len(b.inputs), len(b.nodes), len(b.callables), dict(self.reads), dict(self.current),
+                dict(self.assigned), dict(self.names), len(self.losses), self.salt)
+
+    def rollback(self, mark: tuple) -> None:
+        b = self.builder
+        n_inputs, n_nodes, n_callables, self.reads, self.current, self.assigned, self.names, n_losses, self.salt = mark
+        del b.inputs[n_inputs:], b.nodes[n_nodes:], b.callables[n_callables:], self.losses[n_losses:]
+
     def next_salt(self) -> int:
         self.salt += 1
         return self.salt
@@ -152,12 +177,20 @@ class Trace:
                                  "cross from one model trace into another")
             return x.value
         if isinstance(x, Variable):
-            return self.read(x)
+            value = self.read(x)
+            return self._autocast(x, value) if self.autocast and self.autocast[-1] else value
         array = np.asarray(x, dtype=dtype)
         array = array.astype(narrow(array.dtype), copy=False)
         value = array.tolist() if array.ndim else array.item()
         return self.builder.emit("constant", [], {"value": _as_tuple(value), "dtype": array.dtype.name},
                                  self.provenance())[0]
+
+    def _autocast(self, variable, value):
+        """A float variable read inside a mixed-precision layer: a `cast` to its compute dtype."""
+        dtype = self.autocast[-1]
+        if variable.dtype == dtype or not jnp.issubdtype(variable.dtype, jnp.floating):
+            return value
+        return self.builder.emit("cast", [value], {"dtype": dtype}, self.provenance())[0]
 
     def finish(self, outputs, output_names):
         updates = [(self.names[variable], value) for variable, value in self.assigned.items()]

@@ -79,6 +79,12 @@ class Variable(TensorOperators):
     def __jax_array__(self):
         return self.value
 
+    def __float__(self):
+        return float(self.value)
+
+    def __int__(self):
+        return int(self.value)
+
     # -- static facts -------------------------------------------------------------------------
     @property
     def shape(self) -> tuple:
@@ -108,6 +114,29 @@ class Variable(TensorOperators):
 
     def __eq__(self, other):  # identity, as a dict key; elementwise equality is kerax.ops.equal
         return self is other
+
+
+class holding:
+    """Variables holding the given arrays while stateful user code runs on them (a Metric's
+    update_state, an opaque layer call), then their own values again.
+
+    >>> with holding([v], [jnp.ones(2)]):
+    ...     v.numpy()
+    array([1., 1.], dtype=float32)
+    """
+
+    def __init__(self, variables, values):
+        self.variables, self.values = list(variables), list(values)
+
+    def __enter__(self):
+        self.saved = [(v._holder, v._value) for v in self.variables]
+        for variable, value in zip(self.variables, self.values):
+            variable._holder, variable._value = None, jnp.asarray(value, variable.dtype)
+        return [v._value for v in self.variables]
+
+    def __exit__(self, *exc):
+        for variable, (holder, value) in zip(self.variables, self.saved):
+            variable._holder, variable._value = holder, value
 
 
 def variable_values(variables) -> list:

@@ -11,6 +11,17 @@ class GraphBuilder:
         self.name = name
         self.inputs: list[GraphInput] = []
         self.nodes: list[Node] = []
+        self.callables: list[tuple] = []
+
+    def add_callable(self, name: str, fn) -> str:
+        """Hold `fn` for an opaque node; returns the unique name its `fn` attr gives."""
+        taken = {key for key, _ in self.callables}
+        unique, n = name, 1
+        while unique in taken:
+            n += 1
+            unique = f"{name}#{n}"
+        self.callables.append((unique, fn))
+        return unique
 
     def add_input(self, type: TensorType, kind: str, name: str, trainable: bool = False,
                   initializer: str = "") -> Value:
@@ -27,4 +38,4 @@ class GraphBuilder:
 
     def finish(self, outputs, output_names, updates=(), losses=()) -> Graph:
         return Graph(self.name, tuple(self.inputs), tuple(self.nodes), tuple(outputs),
-                     tuple(output_names), tuple(updates), tuple(losses))
+                     tuple(output_names), tuple(updates), tuple(losses), tuple(self.callables))

@@ -89,6 +89,14 @@ class Graph:
     output_names: tuple
     updates: tuple = ()
     losses: tuple = ()
+    callables: tuple = ()  # (name, fn) of the opaque nodes' user code, out of line as jaxpr keeps consts
+
+    def callable(self, name: str):
+        for key, fn in self.callables:
+            if key == name:
+                return fn
+        raise KeyError(f"Graph {self.name!r} has no callable {name!r} for its opaque node (a graph read back from "
+                       "text has none: opaque user code does not survive the text form)")
 
     def replace(self, **changes) -> "Graph":
         return replace(self, **changes)

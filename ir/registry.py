@@ -20,6 +20,7 @@ CONTRACTION = "contraction"  # dot / conv: FLOPs given by the op
 RANDOM = "random"            # draws from a key: never merged or folded
 COMPOSITE = "composite"      # a larger computation (softmax, attention, recurrence)
 SOURCE = "source"            # makes a value from attrs alone (constants)
+OPAQUE = "opaque"            # user code kerax could not trace: passes leave it alone
 
 # The ops XLA lowers to its convolution instruction (loop strategy rules read this).
 CONVOLUTIONS = frozenset({"conv", "conv_transpose"})
@@ -36,7 +37,7 @@ class OpDef:
 
     @property
     def pure(self) -> bool:
-        return self.group != RANDOM
+        return self.group not in (RANDOM, OPAQUE)
 
 
 _REGISTRY: dict[str, OpDef] = {}
@@ -81,6 +82,11 @@ def _infer_cached(name, in_types, attrs):
 
 
 def _abstract_eval(op: OpDef, in_types, attrs) -> list:
+    return abstract_eval(lambda *xs: op.lower(*xs, **attrs), in_types)
+
+
+def abstract_eval(fn, in_types) -> list:
+    """Result types of `fn` (JAX arrays in, an array or a tuple of arrays out) on `in_types`."""
     import jax
     from jax import export
 
@@ -94,7 +100,7 @@ def _abstract_eval(op: OpDef, in_types, attrs) -> list:
                              _jax_dtype(t.dtype))
         for t in in_types
     ]
-    out = jax.eval_shape(lambda *xs: op.lower(*xs, **attrs), *specs)
+    out = jax.eval_shape(fn, *specs)
     outs = out if isinstance(out, (tuple, list)) else (out,)
     return [
         TensorType(tuple(d if isinstance(d, int) else None for d in o.shape), canonical_dtype(o.dtype))

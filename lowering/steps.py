@@ -9,6 +9,7 @@ The pieces:
   compute_loss(y, y_pred, sample_weight) -> (total, per-output losses)
   apply_gradients(optimizer_vars, grads, trainable) -> (trainable, optimizer_vars)
   update_metrics(metric_vars, (loss, per-output losses), x, y, y_pred, sample_weight) -> (metric_vars, logs)
+  scale_loss(optimizer_vars, loss) -> the loss to differentiate (loss scaling for float16), optional
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def _loss(compute_loss, y, y_pred, sample_weight, extra_losses):
     return total, parts
 
 
-def make_train_step(forward, compute_loss, apply_gradients, update_metrics):
+def make_train_step(forward, compute_loss, apply_gradients, update_metrics, scale_loss=None):
     def train_step(state, data):
         trainable, non_trainable, optimizer_vars, metric_vars = state
         x, y, sample_weight = data
@@ -30,9 +31,11 @@ def make_train_step(forward, compute_loss, apply_gradients, update_metrics):
         def loss_of(trainable):
             y_pred, new_non_trainable, extra = forward(trainable, non_trainable, x, True)
             total, parts = _loss(compute_loss, y, y_pred, sample_weight, extra)
-            return total, (parts, y_pred, new_non_trainable)
+            # The gradient is of the scaled loss; the logs show the loss itself, as Keras's.
+            scaled = total if scale_loss is None else scale_loss(optimizer_vars, total)
+            return scaled, (total, parts, y_pred, new_non_trainable)
 
-        (loss, (parts, y_pred, non_trainable)), grads = jax.value_and_grad(loss_of, has_aux=True)(trainable)
+        (_, (loss, parts, y_pred, non_trainable)), grads = jax.value_and_grad(loss_of, has_aux=True)(trainable)
         trainable, optimizer_vars = apply_gradients(optimizer_vars, grads, trainable)
         metric_vars, logs = update_metrics(metric_vars, (loss, parts), x, y, y_pred, sample_weight)
         return logs, (trainable, non_trainable, optimizer_vars, metric_vars)

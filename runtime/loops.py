@@ -14,8 +14,9 @@ RAN_OUT = ("Your input ran out of data; interrupting training. Make sure that yo
 
 
 def logs_to_floats(logs: dict) -> dict:
-    """Bring logs to the host (this waits for the device)."""
-    return {k: float(v) for k, v in jax.device_get(logs).items()}
+    """Bring logs to the host (this waits for the device); a per-class metric (F1Score with
+    average=None) stays an array, as Keras returns it."""
+    return {k: float(v) if np.ndim(v) == 0 else np.asarray(v) for k, v in jax.device_get(logs).items()}
 
 
 def run_steps(program, state, data, k_max: int, on_begin=None, on_end=None, collect: bool = False, pad: bool = False,

@@ -98,6 +98,14 @@ class DeviceState:
             for variable, array in zip(group, row):
                 self.write(variable, array)
 
+    def replace_group(self, index: int, arrays) -> None:
+        """New arrays for one group (fresh metric state), placed as the arrays they replace: on a
+        mesh, a jitted step rejects state that sits on one device beside state on all of them."""
+        values = list(self.values)
+        values[index] = [jax.device_put(new, old.sharding) if hasattr(old, "sharding") else new
+                         for new, old in zip(arrays, self.values[index])]
+        self.update(values)
+
     def release(self) -> None:
         """Hand the current values back to the variables and unbind them."""
         for group, row in zip(self.groups, self.values):

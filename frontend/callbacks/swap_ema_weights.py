@@ -20,7 +20,7 @@ class SwapEMAWeights(Callback):
         self._ema_weights_in_model = False
 
     def _optimizer(self):
-        optimizer = self.model.optimizer
+        optimizer = getattr(self.model.optimizer, "inner_optimizer", self.model.optimizer)  # a LossScaleOptimizer's
         if not getattr(optimizer, "use_ema", False):
             raise ValueError("SwapEMAWeights must be used when `use_ema=True` is set on the optimizer. Received: "
                              f"use_ema={getattr(optimizer, 'use_ema', None)}")

@@ -10,6 +10,7 @@ import numpy as np
 
 from ...lowering import lower
 from ..tracing import Trace, concrete, narrow
+from ..variables import Variable
 
 
 def _is_array(x) -> bool:
@@ -66,7 +67,8 @@ class EagerProgram:
             if training is not None:
                 sym_kwargs = {**sym_kwargs, "training": training}
             out = layer._traced_call(trace, sym_args, sym_kwargs)
-            flat_out, self.out_tree = jax.tree.flatten(out)
+            flat_out, self.out_tree = jax.tree.flatten(out, is_leaf=lambda o: isinstance(o, Variable))
+            self.returned_variables = {i: o for i, o in enumerate(flat_out) if isinstance(o, Variable)}
             self.graph = trace.finish(flat_out, [f"output_{i}" for i in range(len(flat_out))])
             self.variables = list(trace.reads)
             self.names = [trace.names[v] for v in self.variables]
@@ -84,10 +86,11 @@ class EagerProgram:
         self.jitted = jax.jit(run)
 
     def __call__(self, inputs):
-        outputs, updates, _ = self.jitted([v.value for v in self.variables], inputs)
+        outputs, updates, losses = self.jitted([v.value for v in self.variables], inputs)
         for variable, name in self.assigned:
             variable.assign(updates[name])
-        return jax.tree.unflatten(self.out_tree, outputs)
+        outputs = [self.returned_variables.get(i, out) for i, out in enumerate(outputs)]  # Keras hands back the Variable
+        return jax.tree.unflatten(self.out_tree, outputs), losses
 
 
 def _program(layer, args, kwargs) -> tuple:
@@ -102,7 +105,9 @@ def _program(layer, args, kwargs) -> tuple:
 
 def eager_call(layer, args, kwargs):
     program, inputs = _program(layer, args, kwargs)
-    return program(inputs)
+    outputs, losses = program(inputs)
+    layer._eager_losses = list(losses)  # what `layer.losses` shows until the next call, as in Keras
+    return outputs
 
 
 def stateless_call(layer, trainable_values, non_trainable_values, args, kwargs, return_losses=False):

@@ -11,12 +11,14 @@ from __future__ import annotations
 import inspect
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
-from .. import naming
+from .. import dtype_policies, naming
 from ..keras_tensor import KerasTensor, Node
 from ..tracing import SymbolicTensor, Trace, current_trace
 from .input_spec import check_input_compatibility
+from .opaque import collect_loss, opaque_call, untraceable
 from .weights import LayerWeights, _dtype_name
 
 _SHAPE_KWARGS = ("input_shape", "batch_input_shape", "batch_size", "input_dim")
@@ -68,7 +70,7 @@ class Layer(LayerWeights):
         self.name = name or naming.unique_name(naming.to_snake_case(type(self).__name__))
         self._trainable = bool(trainable)
         self.built = False
-        self.dtype = _dtype_name(dtype)
+        self._dtype_policy = dtype_policies.get(dtype)
         self.autocast = autocast
         self.supports_masking = getattr(self, "supports_masking", False)
         self.input_spec = None
@@ -77,6 +79,36 @@ class Layer(LayerWeights):
 
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self._batch_input_shape = _batch_input_shape(kwargs)
+
+    # -- dtypes -----------------------------------------------------------------------------------
+    @property
+    def dtype_policy(self) -> dtype_policies.DTypePolicy:
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value) -> None:
+        self._dtype_policy = dtype_policies.get(value)
+
+    @property
+    def dtype(self) -> str:
+        """The dtype of the layer's variables (Keras's `layer.dtype`)."""
+        return self._dtype_policy.variable_dtype
+
+    @dtype.setter
+    def dtype(self, value) -> None:
+        self._dtype_policy = dtype_policies.get(value)
+
+    @property
+    def compute_dtype(self) -> str:
+        return self._dtype_policy.compute_dtype
+
+    @property
+    def variable_dtype(self) -> str:
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def input_dtype(self) -> str:
+        return self._dtype_policy.compute_dtype
 
     # -- the contract ---------------------------------------------------------------------------
     def build(self, input_shape=None) -> None:
@@ -102,7 +134,7 @@ class Layer(LayerWeights):
         return jax.tree.map(lambda s: KerasTensor(s.shape, s.dtype) if isinstance(s, SymbolicTensor) else s, out)
 
     def get_config(self) -> dict:
-        config_ = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        config_ = {"name": self.name, "trainable": self.trainable, "dtype": self._dtype_policy.name}
         if self._batch_input_shape is not None:
             config_["batch_input_shape"] = self._batch_input_shape
         return config_
@@ -124,9 +156,18 @@ class Layer(LayerWeights):
     # -- losses -----------------------------------------------------------------------------------
     def add_loss(self, loss) -> None:
         trace = loss.trace if isinstance(loss, SymbolicTensor) else current_trace()
+        if trace is None and collect_loss(loss):
+            return
         if trace is None:
             raise RuntimeError(f"Layer '{self.name}' add_loss: call it from within call(), where losses are traced")
         trace.add_loss(loss)
+
+    @property
+    def losses(self) -> list:
+        """The losses of the last call on arrays (`add_loss`, activity regularization, sub-layers
+        included), then each weight's regularization penalty, as Keras lists them."""
+        penalties = [v.regularizer(v) for v in self.weights if v.regularizer is not None]
+        return [*self.__dict__.get("_eager_losses", []), *penalties]
 
     # -- calling ------------------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
@@ -199,9 +240,26 @@ class Layer(LayerWeights):
                                       [tuple(t.shape) for t in jax.tree.leaves(args[0]) if _is_tensor(t)])
         trace.layers.append(self.name)
         trace.training_stack.append(training)
+        # Mixed precision: float inputs in the compute dtype, variables cast to it on read (as
+        # Keras's AutocastScope; a layer whose variables are in its compute dtype reads them as is,
+        # even inside a mixed-precision model).
+        casting = self.autocast and self.compute_dtype != self.variable_dtype
+        if self.autocast:
+            args, kwargs = _cast_floats((args, kwargs), self.compute_dtype)
+        trace.autocast.append(self.compute_dtype if casting else None)
+        mark = trace.checkpoint()
         try:
             outputs = self.call(*args, **kwargs)
+        except Exception as error:
+            if not untraceable(error):
+                raise
+            trace.rollback(mark)  # raw JAX in `call`: the whole call becomes one opaque node
+            try:
+                outputs = opaque_call(self, trace, args, kwargs)
+            except Exception:
+                raise error from None  # the opaque run failed too: the user's own error says more
         finally:
+            trace.autocast.pop()
             trace.training_stack.pop()
             trace.layers.pop()
         self._attach_masks(args, kwargs, outputs)
@@ -300,6 +358,20 @@ def _marks_built(build):
         return result
 
     return wrapper
+
+
+def _cast_floats(structure, dtype: str):
+    """Floating symbolic tensors in `structure` cast to `dtype` (Keras's `convert_input`)."""
+    from .. import ops
+
+    def convert(x):
+        if isinstance(x, SymbolicTensor) and x.dtype != dtype and jnp.issubdtype(x.dtype, jnp.floating):
+            mask = x.keras_mask
+            x = ops.cast(x, dtype)
+            x.keras_mask = mask
+        return x
+
+    return jax.tree.map(convert, structure, is_leaf=lambda t: isinstance(t, SymbolicTensor))
 
 
 def trace_training(trace: Trace) -> bool:

@@ -26,7 +26,7 @@ class Rescaling(Layer):
         self.supports_masking = True
 
     def call(self, inputs):
-        dtype = self.dtype.removeprefix("mixed_")  # a mixed policy computes in its second dtype
+        dtype = self.compute_dtype
         scale = np.asarray(self.scale, dtype=dtype)
         offset = np.asarray(self.offset, dtype=dtype)
         if scale.ndim > 0 and config.image_data_format() == "channels_first":

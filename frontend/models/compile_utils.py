@@ -83,6 +83,7 @@ class CompiledMetrics:
             for i, entry in enumerate(per_output):
                 for s in ([] if entry is None else entry if isinstance(entry, (list, tuple)) else [entry]):
                     metric = metrics_module.get(s, loss=compiled_loss.losses[i], output_shape=output_shapes[i])
+                    metric.build_from_output_shape(output_shapes[i])
                     if isinstance(s, str):
                         metric.name = s
                     log = f"{names[i]}_{metric.name}" if multi else metric.name

@@ -46,6 +46,10 @@ class CompiledModel:
             raise ValueError(f"compile(): `steps_per_execution` must be a positive integer, received {steps_per_execution!r}")
         self._release_state()
         self.optimizer = optimizers.get(optimizer)
+        if (auto_scale_loss and self.dtype_policy.name == "mixed_float16"
+                and not isinstance(self.optimizer, optimizers.LossScaleOptimizer)):
+            # As Keras: float16 gradients underflow without loss scaling.
+            self.optimizer = optimizers.LossScaleOptimizer(self.optimizer, name="loss_scale_optimizer")
         for spec in jax.tree.leaves(loss, is_leaf=lambda s: not isinstance(s, (list, tuple, dict))):
             if spec is not None:
                 losses.get(spec)  # an unknown loss name fails here, not in the middle of fit
@@ -183,9 +187,7 @@ class CompiledModel:
     def _reset_metrics(self):
         state = self._state()
         if self._compiled_metrics is not None:
-            values = list(state.values)
-            values[3] = self._compiled_metrics.reset_values()
-            state.update(values)
+            state.replace_group(3, self._compiled_metrics.reset_values())
 
     def _executable(self, kind: str):
         if kind not in self._executables:

@@ -37,7 +37,9 @@ def map_graph(inputs: list, outputs: list):
         return iter(() if _is_input_node(node) else node.input_tensors)
 
     # A depth-first post-order walk with its own stack: graphs deeper than Python's recursion limit.
+    reached_from = {}  # node -> the first output whose ancestry reached it, for error messages
     for out in outputs:
+        before = len(ordered)
         node = enter(out)
         stack = [(node, parents(node))] if node is not None else []
         while stack:
@@ -52,6 +54,8 @@ def map_graph(inputs: list, outputs: list):
                 finished.add(node)
                 in_progress.discard(node)
                 ordered.append(node)
+        for node in ordered[before:]:
+            reached_from[node] = out
 
     in_graph = set(ordered)
     node_depth, layer_depth = {}, {}
@@ -87,8 +91,14 @@ def map_graph(inputs: list, outputs: list):
     computable = {id(t) for t in inputs}
     for node in nodes:
         if _is_input_node(node) and not any(id(t) in computable for t in node.output_tensors):
-            raise ValueError(f"Graph disconnected: the model uses Input '{node.layer.name}', which is not among "
-                             f"the model's inputs {[t.name for t in inputs]}")
+            out = reached_from.get(node)
+            index = next((i for i, o in enumerate(outputs) if o is out), None)
+            which = (f"output {index} (from layer '{out._keras_history[0].name}') depends on Input "
+                     f"'{node.layer.name}'" if out is not None
+                     else f"the model uses Input '{node.layer.name}'")
+            raise ValueError(f"Graph disconnected: {which}, which is not among the model's inputs "
+                             f"{[t.name for t in inputs]}. Pass that Input in `inputs`, or compute the output from "
+                             "the given inputs")
         for t in node.input_tensors:
             if id(t) not in computable:
                 raise ValueError(f"Graph disconnected: cannot obtain the value of tensor {t} at layer "

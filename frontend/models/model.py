@@ -18,10 +18,13 @@ class Model(Trainer, Layer):
     """
 
     def __new__(cls, *args, **kwargs):
-        if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
+        if len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs:
             from .functional import Functional
 
-            return object.__new__(Functional)
+            if cls is Model:
+                return object.__new__(Functional)
+            if not issubclass(cls, Functional):  # CustomModel(inputs, outputs): a functional model
+                return object.__new__(_functional_subclass(cls))  # that keeps the subclass's methods
         return object.__new__(cls)
 
     def __init__(self, *args, **kwargs):
@@ -160,6 +163,20 @@ class Model(Trainer, Layer):
 
             return functional_from_config(Functional, config)
         return cls(**config)
+
+
+_FUNCTIONAL_SUBCLASSES: dict = {}
+
+
+def _functional_subclass(cls):
+    """`cls` with Functional mixed in behind it (Keras 3 swaps the base class the same way): the
+    user's train_step/test_step/... override Functional's, and Functional's call replays the graph."""
+    from .functional import Functional
+
+    if cls not in _FUNCTIONAL_SUBCLASSES:
+        _FUNCTIONAL_SUBCLASSES[cls] = type(cls.__name__, (cls, Functional),
+                                           {"__module__": cls.__module__, "__qualname__": cls.__qualname__})
+    return _FUNCTIONAL_SUBCLASSES[cls]
 
 
 def _by_output(value, names: list, what: str) -> list:

@@ -40,6 +40,11 @@ class Sequential(Model):
             self._stack.append(layer)
             self._stack_ids.add(id(layer))
             self.__dict__.setdefault("_layers", []).append(layer)
+            if self._functional is not None:  # already built: the new layer is built at once, as in Keras
+                output = layer(self._functional.outputs[0])
+                object.__setattr__(self, "_functional", Functional(self._input_layer.output_tensor, output,
+                                                                   name=f"{self.name}_functional"))
+                return
         if rebuild:
             self._maybe_rebuild()
 
@@ -59,6 +64,9 @@ class Sequential(Model):
         if self._input_layer is None and self._stack and self._stack[0]._batch_input_shape is not None:
             shape = self._stack[0]._batch_input_shape
             self._input_layer = Input(batch_shape=shape, dtype=self._stack[0].dtype if "int" in str(self._stack[0].dtype) else None)._keras_history[0]
+        elif self._input_layer is None and self._stack and _single_input(self._stack[0]) is not None:
+            given = _single_input(self._stack[0])  # a built model first: its input is this model's
+            self._input_layer = Input(batch_shape=given.shape, dtype=given.dtype)._keras_history[0]
         if self._input_layer is not None and self._stack:
             self.build(self._input_layer.batch_shape)
 
@@ -161,3 +169,14 @@ class Sequential(Model):
         from ..saving.graph_config import sequential_from_config
 
         return sequential_from_config(cls, config)
+
+
+def _single_input(layer):
+    """The one input of a built model used as a first layer, else None."""
+    if not isinstance(layer, Model) or not layer.built:
+        return None
+    try:
+        inputs = layer.inputs
+    except AttributeError:  # a subclassed model: no symbolic inputs
+        return None
+    return inputs[0] if inputs is not None and len(inputs) == 1 else None

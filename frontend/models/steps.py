@@ -40,7 +40,7 @@ class Steps:
         compute_loss, update_metrics = self._losses_and_metrics(x_list)
         forward = self._forward(x_list, training=True)
         step = make_train_step(lambda t, nt, _x, training: forward(t, nt, x_list), compute_loss,
-                               self.optimizer.stateless_apply, update_metrics)
+                               self.optimizer.stateless_apply, update_metrics, self.optimizer.stateless_scale_loss)
         return step(state, (x, y, sw))
 
     def test_step(self, state, data):

@@ -9,17 +9,28 @@ from __future__ import annotations
 import difflib
 
 from . import schedules
+from .adadelta import Adadelta
+from .adafactor import Adafactor
 from .adagrad import Adagrad
 from .adam import Adam
+from .adamax import Adamax
 from .adamw import AdamW
 from .base import Optimizer
+from .ftrl import Ftrl
+from .lamb import Lamb
+from .lion import Lion
+from .loss_scale_optimizer import LossScaleOptimizer
+from .muon import Muon
+from .nadam import Nadam
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "schedules", "get", "serialize", "deserialize"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adafactor", "Adamax", "Ftrl",
+           "Lamb", "Lion", "LossScaleOptimizer", "Muon", "Nadam", "schedules", "get", "serialize", "deserialize"]
 
 # Lower-case names, as Keras's ALL_OBJECTS_DICT: lookups are case-insensitive.
-_BY_NAME = {cls.__name__.lower(): cls for cls in (SGD, Adam, AdamW, RMSprop, Adagrad)}
+_BY_NAME = {cls.__name__.lower(): cls for cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adafactor, Adamax,
+                                                   Ftrl, Lamb, Lion, LossScaleOptimizer, Muon, Nadam)}
 
 
 def _lookup(name: str):

@@ -6,6 +6,22 @@ import jax.numpy as jnp
 from .base import Optimizer
 
 
+def adam_step(gradient, variable, learning_rate, slots, iterations, beta_1, beta_2, epsilon, amsgrad=False):
+    """Pure: one Adam update of `variable` and its "momentum", "velocity" (and "velocity_hat")
+    slots, as Keras computes it (Muon uses it for the weights it does not orthogonalize)."""
+    dtype = variable.dtype
+    step = (iterations + 1).astype(dtype)
+    beta_1_power = jnp.power(jnp.asarray(beta_1, dtype), step)
+    beta_2_power = jnp.power(jnp.asarray(beta_2, dtype), step)
+    alpha = learning_rate * jnp.sqrt(1 - beta_2_power) / (1 - beta_1_power)
+    m = slots["momentum"] + (gradient - slots["momentum"]) * (1 - beta_1)
+    v = slots["velocity"] + (jnp.square(gradient) - slots["velocity"]) * (1 - beta_2)
+    new_slots = {"momentum": m, "velocity": v}
+    if amsgrad:
+        v = new_slots["velocity_hat"] = jnp.maximum(slots["velocity_hat"], v)
+    return variable - (m * alpha) / (jnp.sqrt(v) + epsilon), new_slots
+
+
 class Adam(Optimizer):
     """Adam with Keras's epsilon placement: `w -= m * alpha / (sqrt(v) + epsilon)`, where
     `alpha = lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)` and `t = iterations + 1`.
@@ -35,17 +51,8 @@ class Adam(Optimizer):
         return [("momentum", "velocity")] + ([("velocity_hat",)] if self.amsgrad else [])
 
     def update_step(self, gradient, variable, learning_rate, slots, iterations):
-        dtype = variable.dtype
-        step = (iterations + 1).astype(dtype)
-        beta_1_power = jnp.power(jnp.asarray(self.beta_1, dtype), step)
-        beta_2_power = jnp.power(jnp.asarray(self.beta_2, dtype), step)
-        alpha = learning_rate * jnp.sqrt(1 - beta_2_power) / (1 - beta_1_power)
-        m = slots["momentum"] + (gradient - slots["momentum"]) * (1 - self.beta_1)
-        v = slots["velocity"] + (jnp.square(gradient) - slots["velocity"]) * (1 - self.beta_2)
-        new_slots = {"momentum": m, "velocity": v}
-        if self.amsgrad:
-            v = new_slots["velocity_hat"] = jnp.maximum(slots["velocity_hat"], v)
-        return variable - (m * alpha) / (jnp.sqrt(v) + self.epsilon), new_slots
+        return adam_step(gradient, variable, learning_rate, slots, iterations, self.beta_1, self.beta_2, self.epsilon,
+                         self.amsgrad)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,

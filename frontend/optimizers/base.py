@@ -43,6 +43,22 @@ def clip_by_global_norm(gradients: list, clipnorm: float) -> list:
     return [None if g is None else g * scale for g in gradients]
 
 
+BASE_ARGUMENTS = ("learning_rate", "weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "use_ema",
+                  "ema_momentum", "ema_overwrite_frequency", "loss_scale_factor", "gradient_accumulation_steps",
+                  "name")
+
+
+def base_arguments(arguments: dict) -> dict:
+    """The base class's share of a subclass constructor's `locals()`, so that each optimizer can
+    spell out Keras's full signature without repeating the hand-off."""
+    return {name: arguments[name] for name in BASE_ARGUMENTS}
+
+
+def _reference_name(var) -> str:
+    reference = getattr(var, "path", None) or getattr(var, "name", "var")
+    return reference.replace("/", "_")
+
+
 def _is_number(value) -> bool:
     return isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
 
@@ -94,6 +110,7 @@ class Optimizer:
         self._slots: list = []
         self._model_variables_moving_average: list = []  # with use_ema, one per trainable variable
         self._slot_index: dict = {}  # (slot name, variable index) -> position in self._slots
+        self._extras: list = []
         self._exclude_ids: set = set()
         self._exclude_pattern = None
         # As Keras, iterations and the learning rate exist before build (int32: JAX has no int64 by default).
@@ -155,6 +172,25 @@ class Optimizer:
     def slot_initial_value(self, slot_name: str) -> float:
         return 0.0
 
+    def slot_spec(self, var, slot_name: str):
+        """(variable name, shape, dtype, initial value) of one slot of `var`, or None when `var`
+        has no such slot (Muon gives only its Adam-updated weights a velocity)."""
+        return (f"{_reference_name(var)}_{slot_name}", tuple(var.shape), var.dtype,
+                self.slot_initial_value(slot_name))
+
+    def extra_variables(self, var_list) -> list:
+        """(name, initial value, dtype) of state shared by all weights, created after the slots
+        (Nadam's running product of momentum factors)."""
+        return []
+
+    def update_extra_variables(self, extras: dict, iterations) -> dict:
+        """Pure: the shared state for this step, computed once before the per-weight updates."""
+        return extras
+
+    def weight_decay_for(self, var):
+        """The decay rate of `var`, or None for none (Muon decays its two kinds of weights apart)."""
+        return self.weight_decay if self._use_weight_decay(var) else None
+
     def build(self, var_list) -> None:
         """Create the slot variables for `var_list` (Keras's order); a second call does nothing."""
         if self.built:
@@ -165,21 +201,23 @@ class Optimizer:
         for group in self.slot_groups():
             for index, var in enumerate(self._trainable_variables):
                 for slot_name in group:
-                    self._slot_index[(slot_name, index)] = len(self._slots)
-                    self._slots.append(self._make_slot(var, slot_name))
+                    spec = self.slot_spec(var, slot_name)
+                    if spec is not None:
+                        self._slot_index[(slot_name, index)] = len(self._slots)
+                        self._slots.append(self._state_variable(*spec))
+        self._extras = [self._state_variable(name, (), dtype, value)
+                        for name, value, dtype in self.extra_variables(self._trainable_variables)]
         self.built = True
 
-    def _make_slot(self, var, slot_name: str) -> Variable:
-        reference = getattr(var, "path", None) or getattr(var, "name", "var")
-        name = f"{reference.replace('/', '_')}_{slot_name}"
-        value = np.full(tuple(var.shape), self.slot_initial_value(slot_name), var.dtype)
+    def _state_variable(self, name, shape, dtype, initial) -> Variable:
+        value = np.full(tuple(shape), initial, jnp.dtype(dtype))  # host values: no device program
         return Variable(value, name=name, path=f"{self.name}/{name}", trainable=False, kind="state")
 
     @property
     def variables(self) -> list:
         """[iterations, learning_rate (when not a schedule), *slots]: the .weights.h5 order."""
         head = [self._iterations] + ([self._lr_variable] if self._lr_variable is not None else [])
-        return head + list(self._model_variables_moving_average) + list(self._slots)
+        return head + list(self._model_variables_moving_average) + list(self._slots) + list(self._extras)
 
     def exclude_from_weight_decay(self, var_list=None, var_names=None) -> None:
         """Exempt Variables, or those whose name contains one of `var_names`, from weight decay."""
@@ -237,9 +275,10 @@ class Optimizer:
         iterations = optimizer_variables[0]
         has_lr = self._lr_variable is not None
         lr = self._lr_at(iterations, optimizer_variables[1] if has_lr else None)
-        first_slot = (2 if has_lr else 1) + len(self._model_variables_moving_average)
-        averages = list(optimizer_variables[2 if has_lr else 1:first_slot])
-        slot_values = list(optimizer_variables[first_slot:])
+        own = list(optimizer_variables[2 if has_lr else 1:])
+        averages, own = own[:len(self._model_variables_moving_average)], own[len(self._model_variables_moving_average):]
+        slot_values, extra_values = own[:len(self._slots)], own[len(self._slots):]
+        extras = self.update_extra_variables({v.name: x for v, x in zip(self._extras, extra_values)}, iterations)
         grads = list(grads)
         if self.loss_scale_factor is not None:
             grads = [None if g is None else g / self.loss_scale_factor for g in grads]
@@ -251,12 +290,15 @@ class Optimizer:
                 continue
             value = jnp.asarray(value)
             var_lr = jnp.asarray(lr).astype(value.dtype)
-            if self.weight_decay is not None and self._use_weight_decay(var):
-                value = value - value * jnp.asarray(self.weight_decay, value.dtype) * var_lr
-            slots = {name: slot_values[self._slot_index[(name, index)]] for name in slot_names}
+            decay = self.weight_decay_for(var)
+            if decay is not None:
+                value = value - value * jnp.asarray(decay, value.dtype) * var_lr
+            slots = {name: slot_values[self._slot_index[(name, index)]] for name in slot_names
+                     if (name, index) in self._slot_index}
+            slots.update(extras)
             value, new_slots = self.update_step(jnp.asarray(grad).astype(value.dtype), value, var_lr, slots,
                                                 iterations)
-            for name, slot in new_slots.items():
+            for name, slot in new_slots.items():  # shared state is not written per weight
                 slot_values[self._slot_index[(name, index)]] = slot
             if getattr(var, "constraint", None) is not None:
                 value = var.constraint(value)
@@ -264,7 +306,7 @@ class Optimizer:
         if self.use_ema:
             new_variables, averages = self._moving_averages(new_variables, averages, iterations)
         head = [iterations + 1] + ([optimizer_variables[1]] if has_lr else [])
-        return new_variables, head + averages + slot_values
+        return new_variables, head + averages + slot_values + [extras[v.name] for v in self._extras]
 
     def _moving_averages(self, values: list, averages: list, iterations):
         """Keras's EMA of the weights (the first step copies them), and every
@@ -323,6 +365,11 @@ class Optimizer:
     def scale_loss(self, loss):
         return loss if self.loss_scale_factor is None else loss * self.loss_scale_factor
 
+    def stateless_scale_loss(self, optimizer_variables, loss):
+        """Pure `scale_loss`: the loss the training step differentiates, from the optimizer's
+        state (the LossScaleOptimizer's scale is a variable)."""
+        return self.scale_loss(loss)
+
     def finalize_variable_values(self, var_list) -> None:
         """At the end of fit, with `use_ema`, the weights take their moving averages (as Keras)."""
         if not self.use_ema or not self._model_variables_moving_average:
@@ -378,3 +425,18 @@ class Optimizer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}>"
+
+
+class MomentOptimizer(Optimizer):
+    """The Adam family's constructor and config: `beta_1`, `beta_2`, `epsilon` (Nadam, Adamax,
+    Lamb share Keras's signature exactly)."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, weight_decay=None,
+                 clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, loss_scale_factor=None, gradient_accumulation_steps=None, name=None,
+                 **kwargs):
+        super().__init__(**base_arguments(locals()), **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}

@@ -209,7 +209,7 @@ def sequential_config(model) -> dict:
     layers = [serialize_keras_object(l) for l in model._stack]
     if model._input_layer is not None:
         layers.insert(0, serialize_keras_object(model._input_layer))
-    config = {"name": model.name, "trainable": model.trainable, "dtype": model.dtype, "layers": layers}
+    config = {"name": model.name, "trainable": model.trainable, "dtype": model.dtype_policy.name, "layers": layers}
     if model._input_layer is not None:
         config["build_input_shape"] = list(model._input_layer.batch_shape)
     return config

@@ -1,3 +1,3 @@
 """The op catalogue. Importing this package registers every op."""
-from . import (arrays, attention, conv, ctc, elementwise, image, linalg, math, nn, patches, random,  # noqa: F401
-               recurrent, reduce, shape, signal, statistics)
+from . import (arrays, attention, conv, ctc, elementwise, image, linalg, math, nn, opaque, patches,  # noqa: F401
+               random, recurrent, reduce, shape, signal, statistics)

@@ -27,3 +27,19 @@ def _random_normal_like(x, key, *, mean, stddev, salt):
 @register("random_uniform_like", RANDOM, "uniform noise in [minval, maxval) shaped like x")
 def _random_uniform_like(x, key, *, minval, maxval, salt):
     return jax.random.uniform(jax.random.fold_in(key, salt), x.shape, x.dtype, minval, maxval)
+
+
+def _sized(shape, ref):
+    """`shape` with each None taken from the same axis of the reference operand (the batch)."""
+    return tuple(ref[0].shape[i] if d is None else d for i, d in enumerate(shape))
+
+
+@register("random_normal", RANDOM, "normal noise of a given shape (None: the reference operand's size)")
+def _random_normal(key, *ref, shape, dtype, mean, stddev, salt):
+    noise = jax.random.normal(jax.random.fold_in(key, salt), _sized(shape, ref), dtype)
+    return (noise * stddev + mean).astype(dtype)
+
+
+@register("random_uniform", RANDOM, "uniform noise in [minval, maxval) of a given shape")
+def _random_uniform(key, *ref, shape, dtype, minval, maxval, salt):
+    return jax.random.uniform(jax.random.fold_in(key, salt), _sized(shape, ref), dtype, minval, maxval)

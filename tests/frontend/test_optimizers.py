@@ -132,8 +132,7 @@ def run_kerax(kind, cfg, params, grad_steps):
 
 
 def run_keras(kind, cfg, params, grad_steps):
-    cls = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam, "adamw": keras.optimizers.AdamW,
-           "rmsprop": keras.optimizers.RMSprop, "adagrad": keras.optimizers.Adagrad}[kind]
+    cls = next(getattr(keras.optimizers, n) for n in dir(keras.optimizers) if n.lower() == kind.lower())
     opt = cls(**{**cfg, "learning_rate": _keras_learning_rate(cfg["learning_rate"])})
     variables = [keras.Variable(p, name=n) for p, n in zip(params, ("kernel", "bias"))]
     for grads in grad_steps:
@@ -302,7 +301,8 @@ def test_get_unknown_name_error_text():
     with pytest.raises(ValueError) as info:
         optimizers.get("adamm")
     assert str(info.value).startswith(
-        "Unknown optimizer 'adamm': expected one of ['adagrad', 'adam', 'adamw', 'rmsprop', 'sgd']")
+        "Unknown optimizer 'adamm': expected one of ['adadelta', 'adafactor', 'adagrad', 'adam', 'adamax', 'adamw', "
+        "'ftrl', 'lamb', 'lion', 'lossscaleoptimizer', 'muon', 'nadam', 'rmsprop', 'sgd']")
 
 
 def test_get_forms():

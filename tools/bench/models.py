@@ -134,3 +134,5 @@ from .saving import saving  # noqa: E402
 MODELS = {"tiny_mlp": tiny_mlp, "convnet": convnet, "lstm": lstm, "two_conv": two_conv_net, "four_conv": four_conv_net,
           "resnet": resnet_net, "compile_time": compile_time, "predict": predict_sizes, "deep_graphs": deep.deep_graphs,
           "saving": saving}
+from .mixed import mixed_mlp  # noqa: E402  (it builds on the helpers above)
+MODELS["mixed_mlp"] = mixed_mlp

@@ -161,7 +161,7 @@ class RecurrentCell(Layer):
 
     def get_initial_state(self, batch_size=None):
         sizes = self.state_size if isinstance(self.state_size, (list, tuple)) else [self.state_size]
-        return [ops.zeros((batch_size, size), self.dtype) for size in sizes]
+        return [ops.zeros((batch_size, size), self.compute_dtype) for size in sizes]
 
     def get_config(self):
         return {**super().get_config(), "units": self.units, "activation": self._activation_name,
