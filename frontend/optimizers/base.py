@@ -197,7 +197,9 @@ class Optimizer:
             return
         self._trainable_variables = list(var_list)
         if self.use_ema:  # created before the slots, as Keras does (the .weights.h5 order)
-            self._model_variables_moving_average = [self._make_slot(var, "average") for var in var_list]
+            self._model_variables_moving_average = [
+                self._state_variable(f"{_reference_name(var)}_average", tuple(var.shape), var.dtype, 0.0)
+                for var in var_list]
         for group in self.slot_groups():
             for index, var in enumerate(self._trainable_variables):
                 for slot_name in group:
