@@ -163,7 +163,7 @@ class CompiledModel:
         if self._device_state is None:
             trainable, non_trainable = self._state_lists()
             groups = [trainable, non_trainable, self.optimizer.variables if self.optimizer else [],
-                      self._compiled_metrics.variables if self._compiled_metrics else []]
+                      [v for m in self.metrics for v in m.variables]]  # a subclass may list its own trackers
             from ..distribution import distribution
 
             active = distribution()
@@ -185,14 +185,14 @@ class CompiledModel:
         return self._writer
 
     def _reset_metrics(self):
-        state = self._state()
-        if self._compiled_metrics is not None:
-            state.replace_group(3, self._compiled_metrics.reset_values())
+        fresh = [array for m in self.metrics for array in m.stateless_reset_state()]  # as Keras: every self.metrics
+        if fresh:
+            self._state().replace_group(3, fresh)
 
     def _executable(self, kind: str):
         if kind not in self._executables:
-            step = {"train": self.train_step, "train_guarded": self.train_step, "test": self.test_step,
-                    "predict": self.predict_step}[kind]
+            step = {"train": self.train_step, "train_guarded": self.train_step, "test": _keras_test_state(self),
+                    "predict": _keras_predict_state(self)}[kind]
             from ..distribution import distribution
 
             active = distribution()
@@ -242,3 +242,34 @@ class CompiledModel:
         return (*result, losses) if return_losses else result
 
 
+
+
+def _keras_test_state(model):
+    """A test_step the user overrode sees Keras 3's JAX test state (trainable, non_trainable,
+    metrics) and returns it; the runtime threads the full four-part state."""
+    from .steps import Steps
+
+    if type(model).test_step is Steps.test_step:
+        return model.test_step
+
+    def step(state, data):
+        trainable, non_trainable, optimizer_vars, metric_vars = state
+        logs, (trainable, non_trainable, metric_vars) = model.test_step((trainable, non_trainable, metric_vars), data)
+        return logs, (trainable, non_trainable, optimizer_vars, metric_vars)
+
+    return step
+
+
+def _keras_predict_state(model):
+    """An overridden predict_step sees (trainable, non_trainable) and returns (outputs, non_trainable)."""
+    from .steps import Steps
+
+    if type(model).predict_step is Steps.predict_step:
+        return model.predict_step
+
+    def step(state, data):
+        trainable, non_trainable, optimizer_vars, metric_vars = state
+        outputs, non_trainable = model.predict_step((trainable, non_trainable), data)
+        return outputs, (trainable, non_trainable, optimizer_vars, metric_vars)
+
+    return step

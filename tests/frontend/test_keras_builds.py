@@ -228,3 +228,31 @@ def test_a_call_that_returns_its_variable_hands_back_the_variable():
         mine, expected = ours(x), theirs(x)
         assert mine is ours.total
         np.testing.assert_array_equal(mine.numpy(), expected.numpy())
+
+
+def test_an_overridden_test_step_and_metrics_see_keras_jax_state():
+    class TrackedModel(kerax.Model):  # the custom_train_step guide's own trackers and test_step
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.mae_metric = kerax.metrics.MeanAbsoluteError(name="mae")
+
+        @property
+        def metrics(self):
+            return [self.mae_metric]
+
+        def test_step(self, state, data):
+            trainable, non_trainable, metric_vars = state  # Keras 3's JAX test state: three parts
+            x, y = data
+            y_pred, non_trainable = self.stateless_call(trainable, non_trainable, x, training=False)
+            metric_vars = self.mae_metric.stateless_update_state(metric_vars, y, y_pred)
+            return {"mae": self.mae_metric.stateless_result(metric_vars)}, (trainable, non_trainable, metric_vars)
+
+    inputs = kerax.Input((3,))
+    dense = kerax.layers.Dense(1)
+    model = TrackedModel(inputs, dense(inputs))
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.random.default_rng(4).normal(size=(32, 3)).astype("float32")
+    y = np.zeros((32, 1), "float32")
+    logs = model.evaluate(x, y, batch_size=8, verbose=0, return_dict=True)
+    kernel, bias = dense.get_weights()
+    np.testing.assert_allclose(logs["mae"], np.mean(np.abs(x @ kernel + bias)), rtol=1e-5)
