@@ -15,6 +15,7 @@ import numpy as np
 from ...runtime.backup import read_backup, write_backup
 from ...runtime.loops import logs_to_floats
 from .callback import Callback
+from .save_frequency import BatchFrequency
 
 
 class BackupAndRestore(Callback):
@@ -36,12 +37,11 @@ class BackupAndRestore(Callback):
         # Kept for Keras's signature: every kerax backup keeps its previous one until the new one is whole.
         self.double_checkpoint = double_checkpoint
         self.delete_checkpoint = delete_checkpoint
-        self._batches_seen_since_last_saving = 0
-        self._last_batch_seen = 0
+        self._every = None if save_freq == "epoch" else BatchFrequency(save_freq)
 
     def on_train_begin(self, logs=None):
-        self._batches_seen_since_last_saving = 0
-        self._last_batch_seen = 0
+        if self._every is not None:
+            self._every = BatchFrequency(self.save_freq)
         backup = read_backup(self.backup_dir)
         if backup is None:
             return
@@ -52,12 +52,13 @@ class BackupAndRestore(Callback):
         self.model._resume_position = position
 
     def on_train_batch_end(self, batch, logs=None):
-        if self._should_save_on_batch(batch):
+        if self._every is not None and self._every.due(batch):
             self._save()
 
     def on_epoch_end(self, epoch, logs=None):
-        self._last_batch_seen = 0
-        if self.save_freq == "epoch":
+        if self._every is not None:
+            self._every.new_epoch()
+        else:
             self._save()
 
     def on_train_end(self, logs=None):
@@ -70,18 +71,6 @@ class BackupAndRestore(Callback):
         epoch, step, order, logs = state.position
         values, position = state.snapshot(), (epoch, step, order, None if logs is None else logs_to_floats(logs))
         self.model._checkpoint_writer().submit(lambda: write_backup(self.backup_dir, values, position), key=self)
-
-    def _should_save_on_batch(self, batch) -> bool:
-        """Keras's count of batches since the last backup (batch hooks come every K steps)."""
-        if self.save_freq == "epoch":
-            return False
-        add = batch + 1 if batch <= self._last_batch_seen else batch - self._last_batch_seen
-        self._batches_seen_since_last_saving += add
-        self._last_batch_seen = batch
-        if self._batches_seen_since_last_saving >= self.save_freq:
-            self._batches_seen_since_last_saving = 0
-            return True
-        return False
 
 
 def _check_compatible(expected: list, values: tuple, folder: str) -> None:

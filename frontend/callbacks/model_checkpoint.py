@@ -14,6 +14,7 @@ import numpy as np
 
 from ...runtime.loops import logs_to_floats
 from .monitor import MonitorCallback
+from .save_frequency import BatchFrequency
 
 
 class ModelCheckpoint(MonitorCallback):
@@ -31,11 +32,10 @@ class ModelCheckpoint(MonitorCallback):
         self.save_best_only = save_best_only
         self.save_weights_only = save_weights_only
         self.save_freq = save_freq
-        self._batches_seen_since_last_saving = 0
-        self._last_batch_seen = None
         self._current_epoch = 0
         if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, int)):
             raise ValueError(f"Unrecognized save_freq: {save_freq}. Expected save_freq are 'epoch' or integer values")
+        self._every = None if save_freq == "epoch" else BatchFrequency(save_freq)
         if save_weights_only and not self.filepath.endswith(".weights.h5"):
             raise ValueError("When using `save_weights_only=True` in `ModelCheckpoint`, the filepath provided must end "
                              f"in `.weights.h5` (Keras weights format). Received: filepath={self.filepath}")
@@ -47,7 +47,7 @@ class ModelCheckpoint(MonitorCallback):
         self._current_epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
-        if self._should_save_on_batch(batch):
+        if self._every is not None and self._every.due(batch):
             self._save_model(self._current_epoch, batch, logs_to_floats(logs or {}))
 
     def on_epoch_end(self, epoch, logs=None):
@@ -58,20 +58,6 @@ class ModelCheckpoint(MonitorCallback):
 
     def on_train_end(self, logs=None):
         self.model._checkpoint_writer().wait()
-
-    def _should_save_on_batch(self, batch) -> bool:
-        if self.save_freq == "epoch":
-            return False
-        if self._last_batch_seen is None or batch <= self._last_batch_seen:
-            add = batch + 1
-        else:
-            add = batch - self._last_batch_seen
-        self._batches_seen_since_last_saving += add
-        self._last_batch_seen = batch
-        if self._batches_seen_since_last_saving >= self.save_freq:
-            self._batches_seen_since_last_saving = 0
-            return True
-        return False
 
     def _should_save_model(self, epoch, logs, filepath) -> bool:
         if not self.save_best_only:

@@ -113,6 +113,8 @@ class Trainer(CompiledModel, Steps):
                      should_stop=lambda: self.stop_training, resume=self._take_resume_position)
         finally:
             self._checkpoint_writer().wait()  # fit returns when the last checkpoint is on disk
+        if epochs > 0 and hasattr(self.optimizer, "finalize_variable_values"):
+            self.optimizer.finalize_variable_values(self._state_lists()[0])  # EMA weights, as Keras
         return history
 
     def _validation_source(self, validation_data, batch_size, steps):

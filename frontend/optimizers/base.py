@@ -85,8 +85,12 @@ class Optimizer:
         if kwargs:
             raise TypeError(f"{cls}.__init__() got unexpected keyword argument(s) {sorted(kwargs)}")
         if use_ema:
-            raise NotImplementedError(f"{cls}: `use_ema=True` (weight moving averages) is not supported by kerax; "
-                                      "received use_ema=True")
+            if not 0 <= ema_momentum <= 1:
+                raise ValueError(f"{cls}: `ema_momentum` must be in the range [0, 1]. Received: "
+                                 f"ema_momentum={ema_momentum}")
+            if ema_overwrite_frequency and (not isinstance(ema_overwrite_frequency, int) or ema_overwrite_frequency < 1):
+                raise ValueError(f"{cls}: `ema_overwrite_frequency` must be an integer >= 1 or None. Received: "
+                                 f"ema_overwrite_frequency={ema_overwrite_frequency}")
         if gradient_accumulation_steps is not None:
             raise NotImplementedError(f"{cls}: `gradient_accumulation_steps` is not supported by kerax; received "
                                       f"gradient_accumulation_steps={gradient_accumulation_steps}. Use a larger "
@@ -104,6 +108,7 @@ class Optimizer:
         self.built = False
         self._trainable_variables: list = []
         self._slots: list = []
+        self._model_variables_moving_average: list = []  # with use_ema, one per trainable variable
         self._slot_index: dict = {}  # (slot name, variable index) -> position in self._slots
         self._extras: list = []
         self._exclude_ids: set = set()
@@ -191,6 +196,10 @@ class Optimizer:
         if self.built:
             return
         self._trainable_variables = list(var_list)
+        if self.use_ema:  # created before the slots, as Keras does (the .weights.h5 order)
+            self._model_variables_moving_average = [
+                self._state_variable(f"{_reference_name(var)}_average", tuple(var.shape), var.dtype, 0.0)
+                for var in var_list]
         for group in self.slot_groups():
             for index, var in enumerate(self._trainable_variables):
                 for slot_name in group:
@@ -213,7 +222,7 @@ class Optimizer:
     def variables(self) -> list:
         """[iterations, learning_rate (when not a schedule), *slots]: the .weights.h5 order."""
         head = [self._iterations] + ([self._lr_variable] if self._lr_variable is not None else [])
-        return head + list(self._slots) + list(self._extras)
+        return head + list(self._model_variables_moving_average) + list(self._slots) + list(self._extras)
 
     def exclude_from_weight_decay(self, var_list=None, var_names=None) -> None:
         """Exempt Variables, or those whose name contains one of `var_names`, from weight decay."""
@@ -272,6 +281,7 @@ class Optimizer:
         has_lr = self._lr_variable is not None
         lr = self._lr_at(iterations, optimizer_variables[1] if has_lr else None)
         own = list(optimizer_variables[2 if has_lr else 1:])
+        averages, own = own[:len(self._model_variables_moving_average)], own[len(self._model_variables_moving_average):]
         slot_values, extra_values = own[:len(self._slots)], own[len(self._slots):]
         extras = self.update_extra_variables({v.name: x for v, x in zip(self._extras, extra_values)}, iterations)
         grads = list(grads)
@@ -298,8 +308,23 @@ class Optimizer:
             if getattr(var, "constraint", None) is not None:
                 value = var.constraint(value)
             new_variables[index] = value
+        if self.use_ema:
+            new_variables, averages = self._moving_averages(new_variables, averages, iterations)
         head = [iterations + 1] + ([optimizer_variables[1]] if has_lr else [])
-        return new_variables, head + slot_values + [extras[v.name] for v in self._extras]
+        return new_variables, head + averages + slot_values + [extras[v.name] for v in self._extras]
+
+    def _moving_averages(self, values: list, averages: list, iterations):
+        """Keras's EMA of the weights (the first step copies them), and every
+        `ema_overwrite_frequency` steps the weights overwritten by their averages (pure)."""
+        new_averages = []
+        for value, average in zip(values, averages):
+            value = jnp.asarray(value)
+            momentum = jnp.where(iterations != 0, self.ema_momentum, 0.0).astype(value.dtype)
+            new_averages.append(momentum * average + (1 - momentum) * value)
+        if self.ema_overwrite_frequency:
+            overwrite = (iterations + 1) % self.ema_overwrite_frequency == 0
+            values = [jnp.where(overwrite, a, v) for v, a in zip(values, new_averages)]
+        return values, new_averages
 
     # -- eager convenience --------------------------------------------------------------------
     def apply(self, grads, trainable_variables=None) -> None:
@@ -351,7 +376,15 @@ class Optimizer:
         return self.scale_loss(loss)
 
     def finalize_variable_values(self, var_list) -> None:
-        """Keras overwrites weights with their moving averages here; without EMA there is nothing to do."""
+        """At the end of fit, with `use_ema`, the weights take their moving averages (as Keras)."""
+        if not self.use_ema or not self._model_variables_moving_average:
+            return
+        if len(var_list) != len(self._model_variables_moving_average):
+            raise ValueError(f"The length of model variables ({len(var_list)}) to override does not match the length "
+                             f"of model variables stored in the optimizer ({len(self._model_variables_moving_average)})."
+                             " Please check if the optimizer was called on your model.")
+        for var, average in zip(var_list, self._model_variables_moving_average):
+            var.assign(average.value)
 
     def set_weights(self, weights) -> None:
         if not self.built:

@@ -316,8 +316,8 @@ def test_get_forms():
 def test_constructor_errors_name_the_class_and_argument():
     with pytest.raises(TypeError, match=r"Adam.*'bogus'"):
         optimizers.Adam(bogus=1)
-    with pytest.raises(NotImplementedError, match="use_ema"):
-        optimizers.SGD(use_ema=True)
+    with pytest.raises(ValueError, match="ema_overwrite_frequency"):
+        optimizers.SGD(use_ema=True, ema_overwrite_frequency=0.5)
     with pytest.raises(NotImplementedError, match="gradient_accumulation_steps"):
         optimizers.SGD(gradient_accumulation_steps=4)
     with pytest.raises(ValueError, match="only one of"):
