@@ -97,7 +97,9 @@ def compile_multistep(step, stats: ExecutionStats, plan_for: Callable[..., LoopP
         if steps == 1:
             out, state = dispatch(single, state, superbatch, commit)
             return ([out] if collect else out), state
-        if strategy == SCAN:
+        # A predict execution shorter than K (the tail of the data, or a small call) runs host-side:
+        # a scan of its own length would compile a program for every such length.
+        if strategy == SCAN and not (collect and steps < run.plan.steps):
             out, state = dispatch(scanned, state, superbatch, commit)
             return ([out] if collect else out), state
         outs = []

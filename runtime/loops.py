@@ -7,7 +7,6 @@ import warnings
 import jax
 import numpy as np
 
-from ..lowering.loop_plan import SCAN
 
 RAN_OUT = ("Your input ran out of data; interrupting training. Make sure that your dataset or generator can generate "
            "at least `steps_per_epoch * epochs` batches.")
@@ -27,9 +26,9 @@ def run_steps(program, state, data, k_max: int, on_begin=None, on_end=None, coll
 
     Returns the last execution's output, or with `collect` every step's output, concatenated on
     the host. With `pad` (predict), a short batch is padded to the batch size (for iterables, the
-    first batch's size) and, under
-    a scan, a short execution to `k_max` steps, so that one program serves them all; the padded
-    rows are dropped on the host."""
+    first batch's size), so that one program serves every call with that batch size; the padded
+    rows are dropped on the host. (A short execution of a predict program runs as host dispatches
+    of the one-step program: see lowering.multistep.)"""
     step, last, collected = start_step, None, []
     full_batch = getattr(data, "batch_size", None)  # arrays: the batch_size asked for
     for superbatch, steps in data.superbatches(k_max, start_step):
@@ -38,9 +37,8 @@ def run_steps(program, state, data, k_max: int, on_begin=None, on_end=None, coll
         real = None
         if pad:
             full_batch = full_batch or _batch_size(superbatch)
-            target = k_max if program.plan_for(superbatch).strategy == SCAN else steps
             real = (steps, _batch_size(superbatch), full_batch)
-            superbatch = pad_superbatch(superbatch, target, full_batch)
+            superbatch = pad_superbatch(superbatch, steps, full_batch)
         out = state.execute(program, superbatch)
         step += steps
         if collect:

@@ -81,7 +81,8 @@ def kerax_program(name: str):
     with model._compiled_trainability():
         ModelProgram(model, signature, "train")
     own = time.perf_counter() - start
-    return (lambda: _compile_seconds(jax.jit(program, donate_argnums=0), values, superbatch)), own, plan
+    # a fresh function each time: jit would otherwise find the program fit already compiled
+    return (lambda: _compile_seconds(jax.jit(lambda s, b: program(s, b), donate_argnums=0), values, superbatch)), own, plan
 
 
 def keras_program(name: str):
