@@ -22,11 +22,13 @@ SINGLE, SCAN, HOST = "single", "scan", "host"
 TRAIN_FLOPS_PER_FORWARD_FLOP = 3
 
 # Rule `large-step`: on CPU, a step of this many FLOPs or more runs host-side. Such a step takes
-# about 10 ms here and a dispatch about 50 us, so K dispatches cost under 1% more than one; while a
-# scan compiles its body as an XLA while loop, which took 1.56x the compile time of the plain step
-# on a 200-layer MLP (50.0 s against 31.9 s), and gains nothing at run time: MLP 784-256-256-10 at
-# batch 128 (0.2 GFLOP a step) ran 641 steps/s as one step per call and 611 as a 16-step scan.
-CPU_HOST_LOOP_MIN_FLOPS = 200_000_000
+# milliseconds and a dispatch about 50 us, so K dispatches cost about 1% more than one, and a scan
+# gains nothing at run time: MLP 784-256-256-10 at batch 128 (0.2 GFLOP a step) ran 641 steps/s
+# as one step per call and 611 as a 16-step scan; the LSTM benchmark (0.1 GFLOP a step, a recurrence
+# that is itself a loop) ran at 1.06x the hand-written 16-step scan host-side and 0.94x as a scan,
+# contenders taking turns in one run. A scan also compiles its body as an XLA while loop, which
+# took 1.56x the compile time of the plain step on a 200-layer MLP (50.0 s against 31.9 s).
+CPU_HOST_LOOP_MIN_FLOPS = 50_000_000
 
 
 @dataclass(frozen=True)

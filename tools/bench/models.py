@@ -115,15 +115,16 @@ def lstm(repeats=3, keras_peer=True, k=16):
                                 lib.layers.LSTM(units), lib.layers.Dense(10)])
         return _compile_classifier(model, lib, spe)
 
-    result = {"what": f"Embedding({vocab}, {dim}) -> LSTM({units}) -> Dense(10), sequences of {length}, batch {batch}, "
-                      f"Adam, steps_per_execution {k}"}
-    result["kerax"] = _time_fit(build(kerax, k), x, y, batch, repeats)
-    result[f"jax_scan{k}"] = reference.time_scan(reference.lstm_loss, reference.lstm_params(vocab, dim, units), x, y,
-                                                 batch, k, repeats)
+    from .convnets import fit_runner, race
+
+    runners = {"kerax": fit_runner(build(kerax, k), x, y, batch),
+               f"jax_scan{k}": reference.scan_epoch_runner(reference.lstm_loss, reference.lstm_params(vocab, dim, units),
+                                                           x, y, batch, k)}
     keras = _keras() if keras_peer else None
     if keras is not None:
-        result[f"keras_spe{k}"] = _time_fit(build(keras, k), x, y, batch, repeats)
-    return result
+        runners[f"keras_spe{k}"] = fit_runner(build(keras, k), x, y, batch)
+    return {"what": f"Embedding({vocab}, {dim}) -> LSTM({units}) -> Dense(10), sequences of {length}, batch {batch}, "
+                    f"Adam, steps_per_execution {k}; contenders take turns", **race(runners, repeats)}
 
 
 from .compile_time import compile_time  # noqa: E402

@@ -131,3 +131,21 @@ def lstm_params(vocab, dim, units, seed=0):
 
     return [normal(vocab, dim), normal(dim, 4 * units), normal(units, 4 * units), jnp.zeros(4 * units),
             normal(units, 10), jnp.zeros(10)]
+
+
+def scan_epoch_runner(loss_fn, params, x, y, batch: int, k: int):
+    """A function that trains one epoch of the hand-written scan (K steps per call) and returns
+    its number of steps; for `convnets.race`, which lets contenders take turns."""
+    multi, opt = scan_trainer(loss_fn, params, k)
+    calls = (len(x) // batch) // k
+    xs = x[: calls * k * batch].reshape(calls, k, batch, *x.shape[1:])
+    ys = y[: calls * k * batch].reshape(calls, k, batch, *y.shape[1:])
+    carry = {"state": (jax.tree.map(jnp.copy, params), opt)}
+
+    def epoch() -> int:
+        for i in range(calls):
+            carry["state"], loss = multi(*carry["state"], xs[i], ys[i])
+        jax.block_until_ready(loss)
+        return calls * k
+
+    return epoch
