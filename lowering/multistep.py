@@ -78,14 +78,7 @@ def compile_multistep(step, stats: ExecutionStats, plan_for: Callable[..., LoopP
     single = jax.jit(programs["single"], donate_argnums=0, **kwargs)
     scanned = jax.jit(programs["scan"], donate_argnums=0, **kwargs)
 
-    def dispatch(program, state, superbatch, commit):
-        if place is not None:
-            superbatch = place(superbatch)
-        stats.dispatches += 1
-        out, state = program(state, superbatch)
-        if commit is not None:
-            commit(state)
-        return out, state
+    dispatch = dispatcher(stats, place)
 
     def plan(superbatch) -> LoopPlan:
         if run.plan is None:
@@ -113,6 +106,22 @@ def compile_multistep(step, stats: ExecutionStats, plan_for: Callable[..., LoopP
     run.jitted = {"single": single, "scan": scanned}
     run.plan_for = plan
     return run
+
+
+def dispatcher(stats: ExecutionStats, place=None):
+    """dispatch(program, state, superbatch, commit) -> (out, state): place the data, run one
+    jitted program, count it, and commit the new state at once."""
+
+    def dispatch(program, state, superbatch, commit):
+        if place is not None:
+            superbatch = place(superbatch)
+        stats.dispatches += 1
+        out, state = program(state, superbatch)
+        if commit is not None:
+            commit(state)
+        return out, state
+
+    return dispatch
 
 
 def _leading_shape(superbatch) -> tuple[int, int]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from .multistep import dispatcher
+
 
 def compile_guarded(step, stats, place=None, in_shardings=None, out_shardings=None):
     """The guarded program: `run(state, superbatch, commit) -> ((out, bad_step), state)`, one
@@ -17,15 +19,10 @@ def compile_guarded(step, stats, place=None, in_shardings=None, out_shardings=No
     kwargs = {} if in_shardings is None else dict(in_shardings=in_shardings,
                                                    out_shardings=((None, None), out_shardings[1]))
     jitted = jax.jit(guarded_scan_steps(step, stats), donate_argnums=0, **kwargs)
+    dispatch = dispatcher(stats, place)
 
     def run(state, superbatch, commit=None):
-        if place is not None:
-            superbatch = place(superbatch)
-        stats.dispatches += 1
-        out, state = jitted(state, superbatch)
-        if commit is not None:
-            commit(state)
-        return out, state
+        return dispatch(jitted, state, superbatch, commit)
 
     return run
 

@@ -21,21 +21,11 @@ def atomic_write(path, mode: str = "wb"):
     >>> with atomic_write("model.keras") as f:  # doctest: +SKIP
     ...     f.write(payload)
     """
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, mode) as f:
+    with atomic_path(path) as temp:
+        with open(temp, mode) as f:
             yield f
             f.flush()
             os.fsync(f.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
-    sync_folder(folder)
 
 
 @contextlib.contextmanager
