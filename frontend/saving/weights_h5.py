@@ -14,9 +14,10 @@ import h5py
 import jax
 import numpy as np
 
-from ...runtime.atomic import atomic_path
+from ...runtime.atomic import atomic_write
 from .. import naming
 from .errors import SavingError, reading
+from .h5_image import H5Image
 
 _SKIP = {}  # type -> attribute names of the bare base class, never walked
 
@@ -119,22 +120,43 @@ def _group_name(path: str) -> str:
 
 
 # -- writing --------------------------------------------------------------------------------------------------
-def write_weights(model, target, include_optimizer: bool = True) -> None:
-    """Write every weight of `model` (and its optimizer's state) into an open h5py File."""
+def write_weights(model, store, include_optimizer: bool = True) -> None:
+    """Hand every weight of `model` (and its optimizer's state) to `store` in Keras's order:
+    `store.make(group_path, name)` opens an object's group, `store.put(key, array)` adds one weight."""
     entries = walk(model, include_optimizer)
     variables = [v for _, obj in entries for v in own_variables(obj)]
     values = iter(jax.device_get([v.value for v in variables]))  # one transfer for the whole model
     for path, obj in entries:
-        group = target.create_group(_group_name(path))
         name = getattr(obj, "name", None)
-        if isinstance(name, str):
-            group.attrs["name"] = name
+        store.make(_group_name(path), name if isinstance(name, str) else None)
         for i, _ in enumerate(own_variables(obj)):
-            array = np.asarray(next(values))
-            if array.dtype.name == "bfloat16":
-                group.create_dataset(str(i), data=array.astype(np.float32)).attrs["dtype"] = "bfloat16"
-            else:
-                group.create_dataset(str(i), data=array)
+            store.put(str(i), np.asarray(next(values)))
+
+
+class ImageStore:
+    """A `write_weights` store building one H5 file as an `H5Image`."""
+
+    def __init__(self):
+        self.image = H5Image()
+        self._group = None
+
+    def make(self, group_path: str, name: str | None) -> None:
+        self._group = self.image.file.create_group(group_path)
+        if name is not None:
+            self._group.attrs["name"] = name
+
+    def put(self, key: str, array) -> None:
+        self.image.put(self._group, key, array)
+
+
+def weights_image(model, include_optimizer: bool = True) -> H5Image:
+    """`model`'s weights as a closed `H5Image` in Keras's `.weights.h5` layout, ready to stream."""
+    store = ImageStore()
+    try:
+        write_weights(model, store, include_optimizer)
+    finally:
+        store.image.close()
+    return store.image
 
 
 def save_weights(model, filepath, overwrite: bool = True) -> None:
@@ -147,9 +169,9 @@ def save_weights(model, filepath, overwrite: bool = True) -> None:
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"save_weights: {filepath} exists and overwrite=False")
     _require_built(model, "save")
-    with atomic_path(filepath) as temp:
-        with h5py.File(temp, "w") as f:
-            write_weights(model, f)
+    image = weights_image(model)
+    with atomic_write(filepath, "wb") as f:
+        image.write_to(f)
 
 
 def _require_built(model, what: str) -> None:

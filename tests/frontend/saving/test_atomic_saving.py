@@ -94,3 +94,8 @@ def test_sigkill_at_random_moments_leaves_old_or_new_file(tmp_path):
         helper.kill()
         helper.wait()
     assert kills >= 10
+    # the killed savers' temporaries go with the next successful save of each target
+    model = _model()
+    model.save(stem + ".keras")
+    model.save_weights(stem + ".weights.h5")
+    assert [n for n in os.listdir(tmp_path) if n.startswith(".model.")] == []
