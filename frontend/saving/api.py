@@ -57,13 +57,28 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: b
 
 
 def save_weights(model, filepath, overwrite: bool = True, max_shard_size=None) -> None:
-    """Weights only, in Keras 3's `.weights.h5` layout."""
-    if max_shard_size is not None:
-        raise NotImplementedError("save_weights: sharded weights (max_shard_size) are not supported by kerax; "
-                                  f"received max_shard_size={max_shard_size}")
-    from .weights_h5 import save_weights as write
+    """Weights only, in Keras 3's `.weights.h5` layout; with `max_shard_size` (GB), in shards
+    of at most that size beside a `.weights.json` index, as Keras 3 writes them.
 
-    write(model, filepath, overwrite=overwrite)
+    >>> model.save_weights("model.weights.json", max_shard_size=0.25)  # doctest: +SKIP
+    """
+    if max_shard_size is None:
+        from .weights_h5 import save_weights as write
+
+        write(model, filepath, overwrite=overwrite)
+        return
+    filepath = os.fspath(filepath)
+    if not filepath.endswith(("weights.h5", "weights.json")):
+        raise ValueError("The filename must end in `.weights.json` when `max_shard_size` is specified. "
+                         f"Received: filepath={filepath}")
+    if not isinstance(max_shard_size, (int, float)) or isinstance(max_shard_size, bool) or max_shard_size <= 0:
+        raise ValueError(f"save_weights: `max_shard_size` must be a positive number of GB. "
+                         f"Received: max_shard_size={max_shard_size!r}")
+    if not overwrite and os.path.exists(filepath):
+        raise FileExistsError(f"save_weights: {filepath} exists and overwrite=False")
+    from .sharded_h5 import save_sharded
+
+    save_sharded(model, filepath, max_shard_size)
 
 
 def load_weights(model, filepath, skip_mismatch: bool = False, **kwargs) -> None:
@@ -79,13 +94,18 @@ def load_weights(model, filepath, skip_mismatch: bool = False, **kwargs) -> None
 
         read(model, filepath, skip_mismatch)
         return
+    if filepath.endswith(".weights.json"):
+        from .sharded_h5 import load_sharded
+
+        load_sharded(model, filepath, skip_mismatch)
+        return
     if filepath.endswith((".h5", ".hdf5")):
         from .legacy_h5 import load_legacy_weights
 
         load_legacy_weights(model, filepath, skip_mismatch=skip_mismatch)
         return
     raise ValueError(f"File format not supported: filepath={filepath}. kerax loads weights from `.weights.h5`, "
-                     "`.keras` and legacy `.h5` files")
+                     "sharded `.weights.json`, `.keras` and legacy `.h5` files")
 
 
 def model_to_json(model, **kwargs) -> str:

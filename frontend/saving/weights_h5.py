@@ -207,12 +207,17 @@ def read_weights(model, source, file, skip_mismatch: bool = False, include_optim
 
 def _saved_count(source, group_path: str) -> int | None:
     group = source.get(group_path)
-    return len(group) if isinstance(group, h5py.Group) else None
+    return len(group) if _is_group(group) else None
+
+
+def _is_group(item) -> bool:
+    """An h5py Group, or a group that another source (sharded files) assembles."""
+    return isinstance(item, h5py.Group) or (hasattr(item, "keys") and not isinstance(item, h5py.Dataset))
 
 
 def _read_group(source, group_path: str, variables: list, file) -> list:
     group = _get(source, group_path, file)
-    if not isinstance(group, h5py.Group):
+    if not _is_group(group):
         raise SavingError("Expected an H5 group of weights", file=file, path=group_path, expected="a group",
                           found=type(group).__name__)
     keys = sorted(group.keys(), key=lambda k: (len(k), k))
