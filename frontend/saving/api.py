@@ -1,4 +1,4 @@
-"""`save_model`, `load_model`, `model_from_json`, `clone_model` and the weights-only entry
+"""`save_model`, `load_model`, `model_from_json` and the weights-only entry
 points, each choosing the format by the file name as Keras 3 does."""
 from __future__ import annotations
 
@@ -123,30 +123,3 @@ def model_from_json(json_string: str, custom_objects=None):
     except (TypeError, ValueError) as e:
         raise SavingError("model_from_json: invalid JSON", expected="a JSON object", found=str(e)) from None
     return deserialize_keras_object(config, custom_objects=custom_objects)
-
-
-def clone_model(model, input_tensors=None, clone_function=None, call_function=None, recursive=False, **kwargs):
-    """A model of the same architecture with new layers and fresh weights (Keras's clone_model).
-
-    `clone_function(layer)` may replace each layer of a Sequential model.
-    """
-    from ..models.sequential import Sequential
-
-    if input_tensors is not None or call_function is not None or kwargs:
-        raise NotImplementedError("clone_model: `input_tensors`, `call_function` and extra arguments are not "
-                                  "supported by kerax")
-    if clone_function is not None:
-        if not isinstance(model, Sequential):
-            raise NotImplementedError("clone_model: `clone_function` is supported for Sequential models only")
-        layers = [clone_function(layer) for layer in model.layers]
-        clone = Sequential(name=model.name)
-        if model._input_layer is not None:
-            from ..layers.input_layer import Input
-
-            clone.add(Input(batch_shape=model._input_layer.batch_shape, dtype=model._input_layer.dtype))
-        for layer in layers:
-            clone.add(layer)
-        return clone
-    config = serialize_keras_object(model)
-    config.pop("compile_config", None)
-    return deserialize_keras_object(config)
