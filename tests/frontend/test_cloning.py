@@ -10,6 +10,11 @@ import pytest  # noqa: E402
 
 import kerax  # noqa: E402
 
+@pytest.fixture(autouse=True)
+def _fresh_keras_names():
+    keras.utils.clear_session(free_memory=False)  # Keras's automatic layer names start again, as kerax's do
+
+
 X = [np.random.default_rng(0).standard_normal((3, 4)).astype("float32"),
      np.random.default_rng(1).standard_normal((3, 4)).astype("float32")]
 

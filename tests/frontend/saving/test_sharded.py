@@ -12,6 +12,11 @@ import pytest  # noqa: E402
 
 import kerax  # noqa: E402
 
+@pytest.fixture(autouse=True)
+def _fresh_keras_names():
+    keras.utils.clear_session(free_memory=False)  # Keras's automatic layer names start again, as kerax's do
+
+
 SHARD_GB = 700 / 1024 ** 3  # 700 bytes: BatchNormalization's weights span two shards
 
 
