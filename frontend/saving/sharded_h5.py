@@ -127,10 +127,16 @@ class ShardGroup:
     def __len__(self) -> int:
         return len(self.keys())
 
+    def get(self, key: str, default=None, getlink: bool = False):
+        for group in self._groups:
+            if key in group:
+                return group.get(key, getlink=getlink)
+        return default
+
 
 class ShardedSource:
-    """The shards of an index seen as one H5 file: `get(path)` as h5py's, for the paths
-    `read_weights` asks for (`<group>/vars` and `<group>/vars/<i>`)."""
+    """The shards of an index seen as one H5 file: `get(group_path)` as h5py's, for the groups
+    `read_weights` asks for (`<path>/vars`)."""
 
     def __init__(self, index: str):
         self.index = index
@@ -149,14 +155,8 @@ class ShardedSource:
         return [g for g in groups if isinstance(g, h5py.Group)]
 
     def get(self, path: str, getlink: bool = False):
-        if path.endswith("/vars") or path == "vars":
-            groups = self._groups(path)
-            return ShardGroup(groups) if groups else None
-        group_path, key = path.rsplit("/", 1)
-        for group in self._groups(group_path):
-            if key in group:
-                return group.get(key, getlink=getlink)
-        return None
+        groups = self._groups(path)
+        return ShardGroup(groups) if groups else None
 
     def close(self) -> None:
         for f in self._files.values():

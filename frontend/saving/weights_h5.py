@@ -200,9 +200,11 @@ def read_weights(model, source, file, skip_mismatch: bool = False, include_optim
                 continue
             raise
         planned.append((variables, arrays))
-    for variables, arrays in planned:  # assign only once the whole file has been read and checked
-        for v, a in zip(variables, arrays):
-            v.assign(a)
+    # assign only once the whole file has been read and checked, in one transfer to the device
+    variables = [v for group, _ in planned for v in group]
+    arrays = [np.asarray(a, dtype=v.dtype) for (group, values) in planned for v, a in zip(group, values)]
+    for v, a in zip(variables, jax.device_put(arrays)):
+        v.assign(a)
 
 
 def _saved_count(source, group_path: str) -> int | None:
@@ -228,7 +230,7 @@ def _read_group(source, group_path: str, variables: list, file) -> list:
     arrays = []
     for i, v in enumerate(variables):
         name = f"{group_path}/{i}"
-        ds = _get(source, name, file)
+        ds = _get(group, str(i), file, shown=name)
         if not isinstance(ds, h5py.Dataset):
             raise SavingError("Expected a weight dataset", file=file, path=name, expected="a dataset",
                               found=type(ds).__name__)
@@ -246,23 +248,25 @@ def _read_group(source, group_path: str, variables: list, file) -> list:
     return arrays
 
 
-def _get(source, path: str, file):
+def _get(source, path: str, file, shown: str | None = None):
+    """`source[path]` checked: present, no links, data inside the file (errors say `shown`)."""
+    where = shown or path
     try:
         link = source.get(path, getlink=True)
         if isinstance(link, (h5py.SoftLink, h5py.ExternalLink)):
-            raise SavingError("Links are not allowed in a weights file", file=file, path=path,
+            raise SavingError("Links are not allowed in a weights file", file=file, path=where,
                               expected="a plain group or dataset", found=type(link).__name__)
         item = source.get(path)
     except SavingError:
         raise
     except (KeyError, OSError, ValueError, RuntimeError, TypeError) as e:
-        raise SavingError("Cannot read the H5 file here", file=file, path=path, expected="an intact H5 object",
+        raise SavingError("Cannot read the H5 file here", file=file, path=where, expected="an intact H5 object",
                           found=f"{type(e).__name__}: {e}") from None
     if item is None:
-        raise SavingError("Missing from the weights file", file=file, path=path, expected="a group or dataset",
+        raise SavingError("Missing from the weights file", file=file, path=where, expected="a group or dataset",
                           found="nothing")
     if isinstance(item, h5py.Dataset) and (item.external or item.is_virtual):
-        raise SavingError("External or virtual datasets are not allowed", file=file, path=path,
+        raise SavingError("External or virtual datasets are not allowed", file=file, path=where,
                           expected="data stored in the file", found="an external reference")
     return item
 
