@@ -31,7 +31,7 @@ class Progbar:
         self._values = {}  # name -> [weighted sum, steps] (or [value, 1] when stateful)
         self._seen_so_far = 0
         self._stream = sys.stdout if config.is_interactive_logging_enabled() else io.StringIO()
-        self._bar = runtime_progbar.Progbar(target, verbose=verbose, interval=interval, unit=unit_name,
+        self._bar = runtime_progbar.Progbar(target, verbose=verbose, interval=interval, unit=unit_name, width=width,
                                             stream=self._stream)
 
     def averages(self) -> dict:
@@ -51,7 +51,7 @@ class Progbar:
         self._seen_so_far = current
         self._bar.update(current, self.averages(), finalize=bool(finalize))
         if not config.is_interactive_logging_enabled() and self._stream.getvalue():
-            logging.getLogger("kerax").info(self._stream.getvalue().strip("\r\n"))
+            logging.getLogger("kerax").info(self._stream.getvalue().strip("\b\r\n"))
             self._stream.seek(0)
             self._stream.truncate()
 
