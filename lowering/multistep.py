@@ -4,7 +4,8 @@ How the K steps run is the program's `LoopPlan` (loop_plan.py): the step itself 
 `lax.scan` (one dispatch), or K dispatches of the one-step program. The plan is made on the
 first execution, from the traced graphs and the super-batch's shape, and kept.
 
-The training state is donated, so it is updated in place. An epoch whose step count is not a
+The training state is donated, so it is updated in place (unless the program calls back into
+Python: donation.py). An epoch whose step count is not a
 multiple of K ends with a shorter super-batch, and a short last batch has its own shape: under a
 scan each gets its program compiled on first use and reused by every later epoch. (Masking padded
 steps instead would put a select over the whole state into every step, measured at 15-20% of a
@@ -17,6 +18,7 @@ from typing import Callable
 
 import jax
 
+from .donation import StateProgram
 from .loop_plan import HOST, SCAN, LoopPlan
 
 
@@ -75,8 +77,8 @@ def compile_multistep(step, stats: ExecutionStats, plan_for: Callable[..., LoopP
     """
     kwargs = {} if in_shardings is None else dict(in_shardings=in_shardings, out_shardings=out_shardings)
     programs = {"single": one_step_program(step, stats), "scan": scan_program(step, stats, collect)}
-    single = jax.jit(programs["single"], donate_argnums=0, **kwargs)
-    scanned = jax.jit(programs["scan"], donate_argnums=0, **kwargs)
+    single = StateProgram(lambda counted: one_step_program(step, counting(stats, counted)), **kwargs)
+    scanned = StateProgram(lambda counted: scan_program(step, counting(stats, counted), collect), **kwargs)
 
     dispatch = dispatcher(stats, place)
 
@@ -106,6 +108,11 @@ def compile_multistep(step, stats: ExecutionStats, plan_for: Callable[..., LoopP
     run.jitted = {"single": single, "scan": scanned}
     run.plan_for = plan
     return run
+
+
+def counting(stats: ExecutionStats, counted: bool) -> ExecutionStats:
+    """`stats`, or a throwaway for the trace of a program that replaces a counted one."""
+    return stats if counted else ExecutionStats()
 
 
 def dispatcher(stats: ExecutionStats, place=None):

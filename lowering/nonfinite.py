@@ -10,7 +10,8 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from .multistep import dispatcher
+from .donation import StateProgram
+from .multistep import counting, dispatcher
 
 
 def compile_guarded(step, stats, place=None, in_shardings=None, out_shardings=None):
@@ -18,7 +19,7 @@ def compile_guarded(step, stats, place=None, in_shardings=None, out_shardings=No
     dispatch of a scan over the K steps whatever the loop plan (the state is donated)."""
     kwargs = {} if in_shardings is None else dict(in_shardings=in_shardings,
                                                    out_shardings=((None, None), out_shardings[1]))
-    jitted = jax.jit(guarded_scan_steps(step, stats), donate_argnums=0, **kwargs)
+    jitted = StateProgram(lambda counted: guarded_scan_steps(step, counting(stats, counted)), **kwargs)
     dispatch = dispatcher(stats, place)
 
     def run(state, superbatch, commit=None):

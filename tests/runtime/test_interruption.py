@@ -88,3 +88,50 @@ def test_a_generator_that_raises_trains_on_every_batch_it_yielded(k):
     with pytest.raises(OSError, match="disk went away"):
         model.fit(batches(), epochs=1, verbose=0)
     assert int(model.optimizer.iterations.numpy()) == 7
+
+
+class Tripwire:
+    """A host callback that raises on its `at`-th call: an error inside the XLA call, after the
+    state was handed to it."""
+
+    def __init__(self, at):
+        self.at, self.calls = at, 0
+
+    def __call__(self, x):
+        self.calls += 1
+        if self.calls == self.at:
+            raise RuntimeError("tripwire")
+
+
+@pytest.mark.parametrize("k", [1, 4])
+def test_an_error_inside_the_program_leaves_the_state_of_the_last_execution(k):
+    import jax
+    import numpy as np
+
+    import kerax
+
+    tripwire = Tripwire(at=6)
+
+    class Watched(kerax.layers.Layer):
+        def call(self, x):
+            x = jax.numpy.asarray(x)  # raw JAX: the call runs as an opaque node, in the program
+            jax.debug.callback(tripwire, x)
+            return x
+
+    class Record(kerax.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            self.weights = self.model.get_weights()
+
+    model = kerax.Sequential([kerax.Input((4,)), Watched(), kerax.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse", steps_per_execution=k)
+    x, y = np.random.default_rng(0).random((64, 4), "float32"), np.ones((64, 1), "float32")
+    record = Record()
+    with pytest.raises(Exception, match="tripwire"):
+        model.fit(x, y, batch_size=4, epochs=1, verbose=0, callbacks=[record])
+    completed = (tripwire.at - 1) // k * k  # the steps of the executions that ended
+    assert int(model.optimizer.iterations.numpy()) == completed
+    for ours, recorded in zip(model.get_weights(), record.weights):
+        np.testing.assert_array_equal(ours, recorded)
+    assert model.predict(x[:4], verbose=0).shape == (4, 1)
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    assert int(model.optimizer.iterations.numpy()) == completed + 16

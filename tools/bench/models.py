@@ -51,12 +51,24 @@ def tiny_mlp(repeats=3, keras_peer=True, k=64):
                       "kerax = fit(shuffle=False), the reference's work; Keras and kerax_shuffled shuffle, as fit does"}
     result["kerax"] = _time_fit(build(kerax, k), x, y, batch, repeats, shuffle=False)
     result["kerax_shuffled"] = _time_fit(build(kerax, k), x, y, batch, repeats)
+    result["kerax_spe1"] = _time_fit(build(kerax, 1), x, y, batch, repeats, shuffle=False)
+    result["kerax_spe1_kept"] = _time_fit(_kept_state(build(kerax, 1), x, y, batch), x, y, batch, repeats,
+                                          shuffle=False)
     result[f"jax_scan{k}"] = reference.time_scan(reference.mlp_loss, reference.mlp_params(dims), x, y, batch, k, repeats)
     keras = _keras() if keras_peer else None
     if keras is not None:
         result[f"keras_spe{k}"] = _time_fit(build(keras, k), x, y, batch, repeats)
         result["keras_spe1"] = _time_fit(build(keras, 1), x, y, batch, repeats)
     return result
+
+
+def _kept_state(model, x, y, batch):
+    """`model` whose train program does not donate the state, as a program with a host callback
+    runs (lowering/donation.py): what keeping the last state alive through a call costs."""
+    model.fit(x[:batch], y[:batch], batch_size=batch, epochs=1, verbose=0)
+    for program in model._executables["train"].jitted.values():
+        program.keep_inputs()
+    return model
 
 
 def _classifier_data(shape, steps, batch, classes=10, integer_max=None):
@@ -94,6 +106,9 @@ def convnet(repeats=3, keras_peer=True, k=8):
     result = {"what": f"convnet 16x16x1, batch {batch}, Adam, steps_per_execution {k}"
                       + (" (CPU: the reference scan unrolled too, as kerax does)" if unroll else "")}
     result["kerax"] = _time_fit(build(kerax, k), x, y, batch, repeats)
+    result["kerax_spe1"] = _time_fit(build(kerax, 1), x, y, batch, repeats, shuffle=False)
+    result["kerax_spe1_kept"] = _time_fit(_kept_state(build(kerax, 1), x, y, batch), x, y, batch, repeats,
+                                          shuffle=False)
     result[f"jax_scan{k}"] = reference.time_scan(reference.convnet_loss, reference.convnet_params(size), x, y, batch, k,
                                                  repeats, unroll=unroll)
     keras = _keras() if keras_peer else None
