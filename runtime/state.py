@@ -11,7 +11,7 @@ import threading
 import jax
 import numpy as np
 
-from .interrupt import deferred_interrupt
+from .interrupt import deferred_signals
 
 
 class DeviceState:
@@ -79,9 +79,10 @@ class DeviceState:
 
     def execute(self, program, batch):
         """Run `program(values, batch, commit) -> (out, values)`, which commits the new values
-        after each dispatch. Ctrl-C waits for the execution to end, so the state is always that
-        of the last completed execution, never a donated (deleted) one."""
-        with deferred_interrupt():
+        after each dispatch. Ctrl-C (or any signal handler's exception) waits for the execution
+        to end, so the state is always that of the last completed execution, never a donated
+        (deleted) one."""
+        with deferred_signals():
             out, _ = program(self.values, batch, self.update)
         return out
 

@@ -135,3 +135,46 @@ def test_an_error_inside_the_program_leaves_the_state_of_the_last_execution(k):
     assert model.predict(x[:4], verbose=0).shape == (4, 1)
     model.fit(x, y, batch_size=4, epochs=1, verbose=0)
     assert int(model.optimizer.iterations.numpy()) == completed + 16
+
+
+class Alarm(Exception):
+    pass
+
+
+@pytest.mark.parametrize("k", [1, 8])
+def test_an_exception_from_a_signal_handler_at_random_moments_leaves_a_usable_model(k):
+    """Not only Ctrl-C: a SIGALRM handler that raises, at 30 random moments of fit, evaluate
+    and predict (in this process: no start-up to pay)."""
+    import random
+    import signal
+
+    import numpy as np
+
+    def ring(signum, frame):
+        raise Alarm()
+
+    model = small_model(k)
+    x, y = np.random.default_rng(0).random((256, 4), "float32"), np.ones((256, 1), "float32")
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    model.evaluate(x, y, batch_size=4, verbose=0)
+    model.predict(x, batch_size=4, verbose=0)
+    rng, landed = random.Random(k), set()
+    previous = signal.signal(signal.SIGALRM, ring)
+    try:
+        for i in range(30):
+            call = ("fit", "evaluate", "predict")[i % 3]
+            signal.setitimer(signal.ITIMER_REAL, rng.uniform(0.001, 0.05))
+            try:
+                while True:
+                    getattr(model, call)(x, *([y] if call != "predict" else []), batch_size=4, verbose=0)
+            except Alarm:
+                landed.add(call)
+            iterations = int(model.optimizer.iterations.numpy())
+            assert all(np.isfinite(w).all() for w in model.get_weights())
+            assert model.predict(x[:8], verbose=0).shape == (8, 1)
+            model.fit(x[:8], y[:8], batch_size=4, epochs=1, verbose=0)
+            assert int(model.optimizer.iterations.numpy()) == iterations + 2
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert landed == {"fit", "evaluate", "predict"}
