@@ -114,3 +114,15 @@ def test_unknown_length_shows_unknown_then_the_count():
     draws = [d.rstrip("\b") for d in out.getvalue().split("\r")[1:]]
     assert draws[0].startswith("      1/Unknown \x1b[1m")
     assert draws[-1].startswith("\x1b[1m5/5\x1b[0m")
+
+
+def test_callbacks_see_verbose_as_given(capsys):
+    # Keras hands "auto" to the callbacks' params as it is (its ProgbarLogger reads it as 1).
+    seen = []
+    model = kerax.Sequential([kerax.Input((4,)), kerax.layers.Dense(2, activation="softmax")])
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    remember = kerax.callbacks.LambdaCallback(on_train_begin=lambda logs: seen.append(remember.params["verbose"]))
+    model.fit(X, Y, batch_size=8, callbacks=[remember])
+    model.fit(X, Y, batch_size=8, callbacks=[remember], verbose=2)
+    assert seen == ["auto", 2]
+    assert "5/5" in capsys.readouterr().out
