@@ -82,9 +82,20 @@ class DeviceState:
         after each dispatch. Ctrl-C (or any signal handler's exception) waits for the execution
         to end, so the state is always that of the last completed execution, never a donated
         (deleted) one."""
-        with deferred_signals():
-            out, _ = program(self.values, batch, self.update)
+        try:
+            with deferred_signals():
+                out, _ = program(self.values, batch, self.update)
+        except Exception as error:
+            if self.lost():
+                error.add_note("kerax: this execution failed after its training state was donated to it, so the "
+                               "state is gone (a program without host callbacks donates it: lowering/donation.py). "
+                               "Restore the model from a checkpoint, e.g. with BackupAndRestore.")
+            raise
         return out
+
+    def lost(self) -> bool:
+        """Whether any value was donated to an execution that then failed (deleted buffers)."""
+        return any(getattr(a, "is_deleted", lambda: False)() for group in self.values for a in group)
 
     def snapshot(self) -> tuple:
         """A consistent host copy of the whole state, in one transfer off the device:

@@ -178,3 +178,24 @@ def test_an_exception_from_a_signal_handler_at_random_moments_leaves_a_usable_mo
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
     assert landed == {"fit", "evaluate", "predict"}
+
+
+def test_a_failure_after_donation_says_the_state_is_lost():
+    import jax
+    import numpy as np
+
+    from kerax.runtime.state import DeviceState
+
+    class Variable:
+        def __init__(self, value):
+            self.value = value
+
+    state = DeviceState([[Variable(np.ones(3, "float32"))], [], [], []])
+
+    def failing(values, batch, commit):  # as XLA does: the donated inputs deleted, then an error
+        jax.tree.map(lambda a: a.delete(), values)
+        raise RuntimeError("RESOURCE_EXHAUSTED: out of memory")
+
+    with pytest.raises(RuntimeError, match="out of memory") as caught:
+        state.execute(failing, None)
+    assert state.lost() and "state is gone" in "".join(caught.value.__notes__)
