@@ -1,9 +1,8 @@
 """A training process for tests/runtime/test_interruption.py, started once for all its SIGINT
 tests: for each line `<K> <n>` on stdin it runs fit, evaluate and predict of a model with
 steps_per_execution=K in turn until a SIGINT lands, then checks the model is usable and says
-so, `n` times, then prints `END`. Between an interrupt and the next READY, SIGINT is ignored.
-The models are built once per K, and their programs compiled once, so the interrupts cost only
-the training they interrupt."""
+so, `n` times, then prints `END`. The models are built once per K, and their programs compiled
+once, so the interrupts cost only the training they interrupt."""
 import signal
 import sys
 
@@ -11,6 +10,9 @@ import numpy as np
 
 import kerax
 
+# Python leaves SIGINT ignored when it starts with it ignored (a shell starts background jobs so):
+# install Ctrl-C's handler explicitly.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 rng = np.random.default_rng(0)
 x = rng.standard_normal((512, 4)).astype("float32")
 y = rng.standard_normal((512, 1)).astype("float32")
@@ -45,11 +47,8 @@ def interrupt_rounds(model, n):
                     model.predict(x, batch_size=4, verbose=0)
         except KeyboardInterrupt:
             pass
-        # A second SIGINT (the test sends one more when an interrupt seems lost) must not land in the checks.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
         check(model)
         print(f"USABLE {i} after interrupting {interrupted}", flush=True)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def check(model):

@@ -45,17 +45,15 @@ def test_sigint_at_random_moments_leaves_a_usable_model(training_process, k):
     process.stdin.write(f"{k} {count}\n")
     process.stdin.flush()
     rng = random.Random(k)
-    seen, resent = [], 0
+    seen = []
     while True:
         line = process.stdout.readline().strip()
         if line == "READY":
             time.sleep(rng.uniform(0.0, 0.3))
             process.send_signal(signal.SIGINT)
-            # Python may drop a KeyboardInterrupt raised where it cannot propagate (in a finalizer,
-            # a callback of C code): as a user would, press Ctrl-C again.
-            while not select.select([process.stdout], [], [], 10)[0]:
-                resent += 1
-                process.send_signal(signal.SIGINT)
+            if not select.select([process.stdout], [], [], 120)[0]:  # fail, not hang
+                process.kill()
+                pytest.fail(f"no answer to SIGINT {len(seen)} within 120 s")
         elif line.startswith("USABLE"):
             seen.append(line)
         elif line == "END":
@@ -64,7 +62,6 @@ def test_sigint_at_random_moments_leaves_a_usable_model(training_process, k):
             process.wait(timeout=60)
             pytest.fail(f"the training process ended with status {process.returncode}:\n{process.stderr.read()[-3000:]}")
     assert len(seen) == count
-    assert resent <= 2, f"{resent} interrupts were lost"
 
 
 def small_model(k):
