@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def child_env():
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT.parent), env.get("PYTHONPATH", "")])
-    env.pop("XLA_FLAGS", None)  # one CPU device: a faster start
+    env["XLA_FLAGS"] = "--xla_backend_optimization_level=0"  # one CPU device, quick compiles (conftest.py)
     env.pop("KERAX_VERIFY", None)  # the passes are not under test here: no verifier after each
     return env
 
