@@ -13,6 +13,7 @@ import keras
 import numpy as np
 import pytest
 
+import kerax
 from kerax.frontend import optimizers
 from kerax.frontend.variables import Variable
 from test_optimizers import _data, run_keras, run_kerax
@@ -104,6 +105,39 @@ def test_loss_scale_optimizer_updates_weights_only_in_the_branch_taken():
     top = [eqn.primitive.name for eqn in jaxpr.eqns]
     assert top.count("cond") == 1
     assert "sqrt" not in top and "select_n" not in top  # Adam's update and no select outside the cond
+
+
+def test_multi_optimizer_matches_keras():
+    params, grad_steps = _data(3)
+    names = ("encoder/kernel", "head/bias")
+
+    def build(lib):
+        chooser = lib.optimizers.OptimizerMap(lib.optimizers.SGD(0.1, momentum=0.9),
+                                              {"encoder/.*": lib.optimizers.Adam(0.01)})
+        return lib.optimizers.MultiOptimizer(chooser, name="multi")
+
+    ours, theirs = build(kerax), build(keras)
+    variables = [Variable(p, name=n.split("/")[1], path=n) for p, n in zip(params, names)]
+    keras_variables = []
+    for p, n in zip(params, names):
+        with keras.name_scope(n.split("/")[0]):
+            keras_variables.append(keras.Variable(p, name=n.split("/")[1]))
+    ours.build(variables)
+    theirs.build(keras_variables)
+    assert len(ours.variables) == len(theirs.variables)
+    step, keras_step = jax.jit(ours.stateless_apply), jax.jit(theirs.stateless_apply)
+    values, state = [v.value for v in variables], [v.value for v in ours.variables]
+    keras_values, keras_state = [v.value for v in keras_variables], [v.value for v in theirs.variables]
+    for grads in grad_steps:
+        grads = [jnp.asarray(g) for g in grads]
+        values, state = step(state, grads, values)
+        keras_values, keras_state = keras_step(keras_state, grads, keras_values)
+        for got, want in zip([*values, *state], [*keras_values, *keras_state]):
+            np.testing.assert_allclose(np.asarray(got), np.asarray(want), atol=1e-6, rtol=1e-6)
+    with pytest.raises(AttributeError, match="sub-optimizers"):
+        ours.learning_rate
+    again = optimizers.deserialize(optimizers.serialize(ours))
+    assert isinstance(again, optimizers.MultiOptimizer) and len(again.optimizers) == 2
 
 
 def test_loss_scale_optimizer_rejects_base_arguments():
