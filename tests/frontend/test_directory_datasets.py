@@ -115,3 +115,22 @@ def test_audio_dataset_reads_wav_files_padded_to_the_longest(tmp_path):
         expected = np.zeros(8, "float32")
         expected[:len(clips[path])] = clips[path] / 32768.0
         np.testing.assert_array_equal(audio[:, 0], expected)
+
+
+@pytest.mark.parametrize("size,data_format,interpolation", [((3, 3), "channels_last", "bilinear"),
+                                                            ((4, 2), "channels_last", "nearest"),
+                                                            ((2, 6), "channels_first", "bilinear")])
+def test_preprocessing_module_and_smart_resize_match_keras(size, data_format, interpolation):
+    import keras
+
+    from kerax.preprocessing.image import smart_resize
+
+    x = np.random.default_rng(0).uniform(0, 255, (2, 7, 5, 3)).astype("float32")
+    x = x if data_format == "channels_last" else np.transpose(x, (0, 3, 1, 2))
+    ours = smart_resize(x, size, interpolation=interpolation, data_format=data_format)
+    theirs = keras.preprocessing.image.smart_resize(x, size, interpolation=interpolation, data_format=data_format)
+    assert isinstance(ours, np.ndarray)
+    np.testing.assert_allclose(ours, theirs, atol=1e-4)
+    for module in ("", ".image", ".sequence"):
+        names = {n for n in dir(eval(f"keras.preprocessing{module}")) if not n.startswith("_")}
+        assert names <= set(dir(eval(f"kerax.preprocessing{module}"))) | {"text"}, module
