@@ -2,9 +2,9 @@
 function of the variable) picks for it."""
 from __future__ import annotations
 
-import re
 from collections.abc import MutableMapping
 
+from ..naming import lookup_path
 from .base import Optimizer
 
 
@@ -25,12 +25,7 @@ class OptimizerMap(MutableMapping):
         self._optimizer_map = dict(optimizer_map or {})
 
     def __getitem__(self, key):
-        if key in self._optimizer_map:
-            return self._optimizer_map[key]
-        matching = [pattern for pattern in self._optimizer_map if re.fullmatch(pattern, key)]
-        if len(matching) > 1:
-            raise ValueError(f"Path '{key}' matches multiple optimizer keys {matching}; make the patterns exclusive")
-        return self._optimizer_map[matching[0]] if matching else self.default_optimizer
+        return lookup_path(self._optimizer_map, key, "OptimizerMap", self.default_optimizer)
 
     def __setitem__(self, key, optimizer):
         if key in self._optimizer_map:
