@@ -97,6 +97,16 @@ def convnet():
 '''
 
 
+SCANNED = '''
+import kerax
+
+def mlp():
+    model = kerax.Sequential([kerax.Input((5,)), kerax.layers.Dense(3)])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", steps_per_execution=3)
+    return model
+'''
+
+
 @pytest.fixture
 def net_file(tmp_path):
     path = tmp_path / "nets.py"
@@ -127,10 +137,22 @@ def test_diff_shows_what_a_pass_changed(net_file, capsys):
 
 def test_stages_print_what_xla_receives_and_compiles(net_file, capsys):
     irdump.main([f"{net_file}:net", "--stage", "stablehlo", "--batch", "4"])
-    stablehlo = capsys.readouterr().out.split("# stablehlo (batch 4)\n")[1]
-    assert "func.func public @main" in stablehlo and "tensor<4x8xf32>" in stablehlo
+    stablehlo = capsys.readouterr().out.split("# stablehlo (batch 4): the single program of 1 step that predict runs")[1]
+    assert "func.func public @main" in stablehlo and "tensor<1x4x8xf32>" in stablehlo  # [steps, batch, 8]
     irdump.main([f"{net_file}:net", "--stage", "hlo"])
-    assert "HloModule" in capsys.readouterr().out.split("# hlo (batch 1)\n")[1]
+    assert "HloModule" in capsys.readouterr().out.split("# hlo (batch 1)")[1]
+
+
+def test_stage_of_the_train_step_is_the_k_step_program_fit_runs(tmp_path, capsys):
+    path = tmp_path / "scan_models.py"
+    path.write_text(SCANNED)
+    irdump.main([f"{path}:mlp", "--step", "train", "--stage", "stablehlo", "--batch", "4"])
+    header, stablehlo = capsys.readouterr().out.split("# stablehlo (batch 4): ")[1].split("\n", 1)
+    assert header.startswith("the scan program of 3 steps that train runs (plan: scan")
+    assert "tensor<3x4x5xf32>" in stablehlo and "tensor<3x4xi32>" in stablehlo  # x and sparse labels, 3 steps
+    assert "stablehlo.while" in stablehlo  # the scan over the steps
+    assert stablehlo.count("stablehlo.dot_general") == 2  # the Dense layer's forward and its kernel's gradient
+    assert "stablehlo.sqrt" in stablehlo  # Adam's update: the whole step, not the forward program
 
 
 def test_json_is_machine_readable(net_file, capsys):
