@@ -36,16 +36,17 @@ MAPPED = frozenset({*_SAME, "reduce_sum", "reduce_max", "select_n", "convert_ele
 _INLINED = {"jit": "jaxpr", "pjit": "jaxpr", "closed_call": "call_jaxpr"}
 
 
-def import_function(builder, fn, args, provenance: Provenance = Provenance()):
+def import_function(builder, fn, args, batch: int | None = None, provenance: Provenance = Provenance()):
     """Append `fn`'s computation to `builder`: `args` is a pytree whose leaves are IR values
-    (None for absent parts); returns `fn`'s result with IR values for leaves.
+    (None for absent parts); returns `fn`'s result with IR values for leaves. A jaxpr has sizes,
+    so an unknown batch dimension (axis 0) is taken as `batch`.
 
-    >>> total = import_function(b, lambda y, p: jnp.mean((y - p) ** 2), (y, p))  # doctest: +SKIP
+    >>> total = import_function(b, lambda y, p: jnp.mean((y - p) ** 2), (y, p), batch=32)  # doctest: +SKIP
     """
     import jax
 
     leaves, tree = jax.tree.flatten(args)
-    specs = jax.tree.unflatten(tree, [jax.ShapeDtypeStruct(_concrete(v.type), v.type.dtype) for v in leaves])
+    specs = jax.tree.unflatten(tree, [jax.ShapeDtypeStruct(_concrete(v.type, batch), v.type.dtype) for v in leaves])
     try:
         closed, out_shape = jax.make_jaxpr(fn, return_shape=True)(*specs)
     except jax.errors.UnexpectedTracerError as error:
@@ -54,10 +55,12 @@ def import_function(builder, fn, args, provenance: Provenance = Provenance()):
     return jax.tree.unflatten(jax.tree.structure(out_shape), outs)
 
 
-def _concrete(t: TensorType) -> tuple:
-    if any(d is None for d in t.shape):
-        raise NotImportable(f"import_function needs values of known shape, received {t}")
-    return t.shape
+def _concrete(t: TensorType, batch) -> tuple:
+    shape = (batch, *t.shape[1:]) if t.shape and t.shape[0] is None else t.shape
+    if any(d is None for d in shape):
+        raise NotImportable(f"import_function needs values of known shape (an unknown batch and a `batch`), "
+                            f"received {t}")
+    return shape
 
 
 def import_jaxpr(builder, closed, args: list, provenance: Provenance = Provenance()) -> list:

@@ -106,6 +106,20 @@ def stage_text(model, step: str, stage: str, batch: int) -> tuple:
     return (lowered.as_text() if stage == "stablehlo" else lowered.compile().as_text()), what
 
 
+def step_graph(model, step: str, batch: int) -> tuple:
+    """(graph before the passes, pass context) of what `step` runs: the whole step graph the
+    model builds for fit or evaluate (forward, loss, gradient, optimizer and metric updates),
+    or the forward graph for predict and for a model that is not compiled."""
+    program = step_program(model, step, batch)
+    if step == "predict" or not model.compiled:
+        return program.traced, program.context
+    x, y, sw = sample_batch(model, step, batch)
+    built = model._step_graph(step, model._flatten_inputs(x), y, sw)
+    if built is None:  # a loss, metric or optimizer that cannot be IR: the step runs from closures
+        return program.traced, program.context
+    return built.traced, built.context
+
+
 def unified_diff(before: str, after: str, name: str) -> str:
     lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
                                  fromfile=f"before {name}", tofile=f"after {name}")
@@ -134,23 +148,23 @@ def main(argv=None) -> int:
 
     model = load_function(args.target)()
     model_signature(model)
-    program = step_program(model, step, args.batch)
+    traced, context = step_graph(model, step, args.batch)
     # The model's own traced graph through its own pipeline and context, this time with dumps.
-    pipeline = default_pipeline(program.context)
+    pipeline = default_pipeline(context)
     known = {p.name for p in pipeline}
     for name in args.diff:
         if name not in known:
             raise SystemExit(f"irdump: --diff {name}: expected one of the passes {[p.name for p in pipeline]}")
     manager = PassManager(pipeline, dump={"all"} if args.diff else set(args.after), dump_dir=args.dump_dir)
-    optimized = manager.run(program.traced, program.context)
+    optimized = manager.run(traced, context)
 
     if args.json:
-        print(json.dumps({"step": step, "before": graph_to_json(program.traced), "after": graph_to_json(optimized),
+        print(json.dumps({"step": step, "before": graph_to_json(traced), "after": graph_to_json(optimized),
                           "passes": {n: {"seconds": s, "nodes": manager.report.nodes[n]}
                                      for n, s in manager.report.seconds.items()}}, indent=1))
         return 0
     print("# before passes")
-    print(print_graph(program.traced), end="")
+    print(print_graph(traced), end="")
     for name in args.after:
         print(f"\n# after {name}")
         print(manager.report.dumps[f"after:{name}"], end="")
@@ -171,7 +185,8 @@ def main(argv=None) -> int:
     if args.table:
         print(f"\n# table (FLOPs at batch {args.batch})")
         print(format_table(optimized, args.batch), end="")
-    print(loop_plan_line(model, optimized, args.batch, step == "train", args.platform))
+    forward = step_program(model, step, args.batch).graph  # the loop plan reads the forward program, as fit does
+    print(loop_plan_line(model, forward, args.batch, step == "train", args.platform))
     if args.stage:
         text, what = stage_text(model, step, args.stage, args.batch)
         print(f"\n# {args.stage} (batch {args.batch}): {what}")

@@ -119,7 +119,13 @@ def test_step_picks_the_program_of_that_step(net_file, capsys):
     train = parse(sections(capsys.readouterr().out)["after the pipeline"])
     irdump.main([f"{net_file}:net", "--step", "predict"])
     predict = parse(sections(capsys.readouterr().out)["after the pipeline"])
-    assert "dropout" in [n.op for n in train.nodes]  # dropout draws only while training
+    # the whole train step: the gradient of a region holding the forward pass and the loss, then SGD's update
+    (grad,) = [n for n in train.nodes if n.op == "value_and_grad"]
+    region = grad.attr("body")
+    assert "dropout" in [n.op for n in region.nodes]  # dropout draws only while training
+    assert region.output_names[:2] == ("scaled_loss", "loss") and "square" in [n.op for n in region.nodes]  # mse
+    assert train.output_names == ("loss",) and {"multiply", "subtract"} <= {n.op for n in train.nodes}
+    assert any(name.endswith("dense/kernel") for name, _ in train.updates)
     assert "dropout" not in [n.op for n in predict.nodes]
 
 
@@ -163,8 +169,10 @@ def test_json_is_machine_readable(net_file, capsys):
     assert data["step"] == "test"
     ops = [n["op"] for n in data["after"]["nodes"]]
     assert ops.count("matmul") == 2 and "multiply" not in ops and "multiply" in [n["op"] for n in data["before"]["nodes"]]
-    assert data["after"]["inputs"][0] == {"name": "%0", "kind": "input", "label": "features", "trainable": False,
-                                          "initializer": "", "shape": [None, 8], "dtype": "float32", "sharding": None}
+    (features,) = [i for i in data["after"]["inputs"] if i["label"] == "features"]
+    assert features == {"name": features["name"], "kind": "input", "label": "features", "trainable": False,
+                        "initializer": "", "shape": [None, 8], "dtype": "float32", "sharding": None}
+    assert [o["label"] for o in data["after"]["outputs"]] == ["loss"]  # the test step: its logs
     assert set(data["passes"]) == {"dce", "cse", "simplify", "dce-final", "shard"}
 
 
