@@ -111,6 +111,8 @@ def step_graph(model, step: str, batch: int) -> tuple:
     model builds for fit or evaluate (forward, loss, gradient, optimizer and metric updates),
     or the forward graph for predict and for a model that is not compiled."""
     program = step_program(model, step, batch)
+    if _overridden(model, step):
+        return _opaque_step(model, step, batch), program.context
     if step == "predict" or not model.compiled:
         return program.traced, program.context
     x, y, sw = sample_batch(model, step, batch)
@@ -118,6 +120,24 @@ def step_graph(model, step: str, batch: int) -> tuple:
     if built is None:  # a loss, metric or optimizer that cannot be IR: the step runs from closures
         return program.traced, program.context
     return built.traced, built.context
+
+
+def _overridden(model, step: str) -> bool:
+    from ..frontend.models.steps import Steps
+
+    return getattr(type(model), f"{step}_step") is not getattr(Steps, f"{step}_step")
+
+
+def _opaque_step(model, step: str, batch: int):
+    """A user's own step: one opaque node that runs it as written (passes do not enter it)."""
+    from ..frontend.models.compiled import _keras_predict_state, _keras_test_state
+    from ..frontend.models.step_graphs import build_opaque_graph
+
+    data = sample_batch(model, step, batch)
+    if step == "predict":
+        model._prepare_predict(data)
+    fn = {"train": model.train_step, "test": _keras_test_state(model), "predict": _keras_predict_state(model)}[step]
+    return build_opaque_graph(step, fn, model._state().groups, data)
 
 
 def unified_diff(before: str, after: str, name: str) -> str:

@@ -203,11 +203,12 @@ def build_test_graph(model, forward: Graph, forward_names: dict, groups: list, d
     return StepGraph(graph, names)
 
 
-def build_opaque_graph(kind: str, step_fn, groups: list, state_names: list, data) -> Graph:
+def build_opaque_graph(kind: str, step_fn, groups: list, data) -> Graph:
     """The step graph of a user's own `train_step`/`test_step`/`predict_step`: one opaque node
     that runs `step_fn(state, data)` as written. Passes do not enter it and irdump shows it as
     opaque; its results are the logs (or predictions) and the new value of every variable."""
     leaves, tree = jax.tree.flatten(data)
+    state_names = _unique_names(groups, {})
     b = GraphBuilder(f"{kind}_step")
     state_values = [[b.add_input(TensorType(tuple(v.shape), v.dtype), "param" if g == 0 else "state", name,
                                  trainable=g == 0) for v, name in zip(group, names)]

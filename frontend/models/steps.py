@@ -1,5 +1,10 @@
 """The train / test / predict steps, with Keras 3's JAX signatures: `step(state, data) ->
-(logs or predictions, state)`. Override `train_step` in a Model subclass to customize fit()."""
+(logs or predictions, state)`. Override `train_step` in a Model subclass to customize fit().
+
+The built-in train and test steps run as IR step graphs (step_graphs.py), which passes rewrite
+and irdump prints. An overridden `train_step`, `test_step` or `predict_step` is the user's own
+code: it runs as written, JAX traces it as it is, and in the step IR it is one opaque node
+(`step_graphs.build_opaque_graph`, shown by `irdump --step train`) whose body no pass enters."""
 from __future__ import annotations
 
 import jax
@@ -79,7 +84,8 @@ class Steps:
         return step(state, [*x_list, *jax.tree.leaves(y), *jax.tree.leaves(sw)])
 
     def train_step(self, state, data):
-        """One training step: (logs, new state). Override to customize fit()."""
+        """One training step: (logs, new state). Override to customize fit(); an override runs
+        as written, an opaque node to the compiler's passes."""
         if self._steps_in_ir and (result := self._ir_step("train", state, data)) is not None:
             return result
         x, y, sw = _unpack(data)

@@ -66,8 +66,7 @@ def test_an_overridden_train_step_is_an_opaque_node():
     model.compile(optimizer="sgd", loss="mse")
     model.fit(X, np.zeros((18, 3), np.float32), batch_size=6, verbose=0)
     state = model._state()
-    names = [[v.path for v in group] for group in state.groups]
-    graph = verify(build_opaque_graph("train", model.train_step, state.groups, names, (X[:6], np.zeros((6, 3)), None)))
+    graph = verify(build_opaque_graph("train", model.train_step, state.groups, (X[:6], np.zeros((6, 3)), None)))
     (node,) = graph.nodes
     assert node.op == "opaque" and graph.callable(node.attr("fn")) is not None
     assert list(graph.output_names) == ["['loss']"]

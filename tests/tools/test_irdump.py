@@ -198,3 +198,29 @@ def test_shows_the_loop_plan_the_compiler_chooses(tmp_path, capsys):
     assert "# loop plan (train, cpu, batch 1): host (rule cpu-convolution; K=8" in capsys.readouterr().out
     irdump.main([f"{path}:convnet", "--training", "--platform", "gpu"])
     assert "# loop plan (train, gpu, batch 1): scan (rule dispatch-bound; K=8" in capsys.readouterr().out
+
+
+CUSTOM = '''
+import kerax
+
+class Custom(kerax.Model):
+    def train_step(self, state, data):
+        return super().train_step(state, data)
+
+def custom():
+    x = kerax.Input((4,))
+    model = Custom(x, kerax.layers.Dense(2)(x))
+    model.compile(optimizer="sgd", loss="mse")
+    return model
+'''
+
+
+def test_an_overridden_train_step_shows_as_opaque(tmp_path, capsys):
+    path = tmp_path / "custom_models.py"
+    path.write_text(CUSTOM)
+    irdump.main([f"{path}:custom", "--step", "train"])
+    out = sections(capsys.readouterr().out)["after the pipeline"]
+    graph = parse(out)
+    (node,) = graph.nodes  # the user's code as written: nothing of it is entered
+    assert node.op == "opaque" and node.attr("fn") == "user_train_step"
+    assert graph.output_names == ("['loss']",)
