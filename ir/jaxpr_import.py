@@ -19,7 +19,7 @@ import functools
 import numpy as np
 
 from .graph import Node, Provenance, Value
-from .types import TensorType, canonical_dtype
+from .types import DTYPE_SHORT, TensorType, canonical_dtype
 
 
 class NotImportable(ValueError):
@@ -76,7 +76,7 @@ def import_jaxpr(builder, closed, args: list, provenance: Provenance = Provenanc
 
     def read(atom):
         if isinstance(atom, Literal):
-            key = (atom.aval.dtype.name, repr(atom.val))
+            key = (atom.aval.dtype.name, atom.aval.shape, np.asarray(atom.val).tobytes())  # repr() is slow
             if key not in literals:
                 literals[key] = _literal(builder, atom, provenance)
             return literals[key]
@@ -134,7 +134,8 @@ def _mapped(eqn, inputs):
 
 
 def _aval_type(aval) -> TensorType:
-    return TensorType(tuple(int(d) for d in aval.shape), canonical_dtype(aval.dtype))
+    name = aval.dtype.name
+    return TensorType(tuple(int(d) for d in aval.shape), name if name in DTYPE_SHORT else canonical_dtype(name))
 
 
 def _pool(builder, const) -> Value:
