@@ -33,7 +33,9 @@ pass_manager.PassManager.run = _recording_run
 @pytest.fixture(autouse=True)
 def _fresh_session(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAX_HOME", str(tmp_path / "kerax_home"))
-    kerax.utils.clear_session()
+    # Name counters only: dropping JAX's caches every test would recompile Keras's and JAX's own
+    # small programs (random initializers, threefry) again in every test.
+    kerax.utils.clear_session(free_memory=False)
     kerax.distribution.set_distribution(None)
     _built_graphs.clear()
     yield
