@@ -95,13 +95,15 @@ class Distribution:
         """Super-batches are [steps, batch, ...]: split the batch axis."""
         return self._named(PartitionSpec(None, self.batch_dim_name))
 
-    def program_shardings(self, state_values) -> dict:
+    def program_shardings(self, state_values, data_sharding=None) -> dict:
+        """jit in/out shardings: the state where it lives, the data as `data_sharding` (the
+        compiled model reads it from the sharding pass's IR annotations)."""
         state = jax.tree.map(lambda a: a.sharding, state_values)
-        return {"in_shardings": (state, self.data_sharding()),
+        return {"in_shardings": (state, data_sharding or self.data_sharding()),
                 "out_shardings": (None, state)}
 
-    def place_superbatch(self, superbatch):
-        sharding = self.data_sharding()
+    def place_superbatch(self, superbatch, sharding=None):
+        sharding = sharding or self.data_sharding()
         if jax.process_count() == 1:
             return jax.device_put(superbatch, sharding)
         return jax.tree.map(lambda a: jax.make_array_from_process_local_data(sharding, a), superbatch)

@@ -13,14 +13,21 @@ class GraphBuilder:
         self.nodes: list[Node] = []
         self.pool: dict[str, Value] = {}  # constant pool name -> its input value
         self.callables: list[tuple] = []
+        self._callable_names: set = set()   # the names in `callables`, for unique names in constant time
+        self._callable_counts: dict = {}    # name -> the last suffix given to it
 
     def add_callable(self, name: str, fn) -> str:
         """Hold `fn` for an opaque node; returns the unique name its `fn` attr gives."""
-        taken = {key for key, _ in self.callables}
-        unique, n = name, 1
+        taken = self._callable_names
+        if len(taken) != len(self.callables):  # callables appended directly (a copied graph's)
+            taken.clear()
+            taken.update(key for key, _ in self.callables)
+        unique, n = name, self._callable_counts.get(name, 1)
         while unique in taken:
             n += 1
             unique = f"{name}#{n}"
+        self._callable_counts[name] = n
+        taken.add(unique)
         self.callables.append((unique, fn))
         return unique
 

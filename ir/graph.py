@@ -140,9 +140,11 @@ class Graph:
         level down; `fn` recurses if it needs to). Unchanged regions keep their graph."""
         nodes, changed = [], False
         for node in self.nodes:
-            new = {key: fn(region) for key, region in node.regions}
-            if any(new[key] is not region for key, region in node.regions):
-                node, changed = node.with_regions(new), True
+            regions = node.regions
+            if regions:
+                new = {key: fn(region) for key, region in regions}
+                if any(new[key] is not region for key, region in regions):
+                    node, changed = node.with_regions(new), True
             nodes.append(node)
         return self.replace(nodes=tuple(nodes)) if changed else self
 

@@ -15,7 +15,7 @@ from .types import DTYPE_LONG, TensorType
 
 _TYPE = re.compile(r"(\w+)\[([^\]]*)\]")
 _INPUT = re.compile(r'^  (input|param|state|rng|const) (%\d+): (\S+) ("(?:[^"\\]|\\.)*")( trainable)?(?: init=(".*"))?$')
-_NODE = re.compile(r"^  (%\d+(?:, %\d+)*) = (\w+)\(([^)]*)\)(?: \{(.*?)\})? : (.*?) loc\((.*)\)$")
+_NODE = re.compile(r"^  (%\d+(?:, %\d+)*) = (\w+)\(([^)]*)\)(?: \{(.*?)\})? : (.*?)(?: loc\((.*)\))?$")
 _NAMED = re.compile(r'^  (output|update) ("(?:[^"\\]|\\.)*") = (%\d+)$')
 _LOSS = re.compile(r"^  loss (%\d+)$")
 _NAMES = {"inf": math.inf, "nan": math.nan, "None": None, "True": True, "False": False}
@@ -129,7 +129,7 @@ def parse(text: str, constants: dict | None = None) -> Graph:
                 raise ParseError(f"Line {lineno}: {len(out_refs)} results but {len(out_types)} types")
             outs = tuple(Value(t) for t in out_types)
             values.update(zip(out_refs, outs))
-            layer, source = (literal(e) for e in ast.parse(f"({loc})", mode="eval").body.elts)
+            layer, source = (literal(e) for e in ast.parse(f"({loc})", mode="eval").body.elts) if loc else ("", "")
             regions = _regions(block, lineno + 1, constants) if block else []
             node_attrs = parse_attrs(attrs, regions) if attrs else ()
             if len([v for _, v in node_attrs if isinstance(v, Graph)]) != len(regions):

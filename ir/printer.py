@@ -7,12 +7,13 @@
       output "dense" = %2
 
 Array constants are `const` inputs named by a hash of their bytes (`const %3: f32[256,256]
-"#5f0f1c4b9e"`); their values travel beside the text (`graph.constants`).
+"#5f0f1c4b9e"`); their values travel beside the text (`graph.constants`). A node without
+provenance (built outside any layer) prints no `loc(...)`.
 
 A node that holds nested graphs (regions, e.g. the forward-and-loss body of `value_and_grad`)
 names each in its attrs as `region(i)` and prints it below itself, indented, numbered afresh:
 
-      %7, %8 = value_and_grad(%1, %0) {body=region(0), wrt=(0,)} : f32[], f32[4,3] loc("", "")
+      %7, %8 = value_and_grad(%1, %0) {body=region(0), wrt=(0,)} : f32[], f32[4,3]
         region(0) = graph "loss"
           input %0: f32[4,3] "w"
           ...
@@ -65,7 +66,9 @@ def node_line(node, names: Namer, define: bool = True) -> str:
     if node.attrs:
         attrs = " {" + ", ".join(f"{k}={format_literal(v, regions)}" for k, v in node.attrs) + "}"
     types = ", ".join(str(o.type) for o in node.outputs)
-    loc = f' loc({json.dumps(node.provenance.layer)}, {json.dumps(node.provenance.source)})'
+    loc = ""
+    if node.provenance.layer or node.provenance.source:  # an empty loc says nothing: left out
+        loc = f' loc({json.dumps(node.provenance.layer)}, {json.dumps(node.provenance.source)})'
     return f"  {outs} = {node.op}({args}){attrs} : {types}{loc}"
 
 

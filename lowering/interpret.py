@@ -12,7 +12,7 @@ import jax
 import jax.numpy as jnp
 
 from ..ir import Graph
-from ..ir import registry
+from ..ir.evaluate import node_rule
 
 
 def lower(graph: Graph, mesh=None) -> Callable:
@@ -21,7 +21,7 @@ def lower(graph: Graph, mesh=None) -> Callable:
 
     >>> outputs, updates, losses = lower(graph)(variables, [x])  # doctest: +SKIP
     """
-    steps = [(node, _rule(graph, node), node.attr_dict) for node in graph.nodes]
+    steps = [(node, node_rule(graph, node), node.attr_dict) for node in graph.nodes]
     constraints = _constraints(graph, mesh)
     data_inputs = [gi.value for gi in graph.inputs if gi.kind == "input"]
     stateful = [(gi.value, gi.name) for gi in graph.inputs if gi.kind not in ("input", "const")]
@@ -52,13 +52,6 @@ def lower(graph: Graph, mesh=None) -> Callable:
 
     apply.graph = graph
     return apply
-
-
-def _rule(graph: Graph, node):
-    if node.op == "opaque":  # the user's own code, from the graph's out-of-line table
-        fn = graph.callable(node.attr("fn"))
-        return lambda *arrays, fn_=fn, **attrs: fn_(*arrays)
-    return registry.get(node.op).lower
 
 
 def _constraints(graph: Graph, mesh) -> dict:

@@ -24,3 +24,21 @@ def batch_sharded(mesh, batch_axis: str, rank: int, leading: int = 0) -> NamedSh
     spec = [None] * rank
     spec[leading] = batch_axis
     return NamedSharding(mesh, PartitionSpec(*spec))
+
+
+def superbatch_sharding(graph, mesh) -> NamedSharding:
+    """Where a super-batch ([steps, batch, ...]) of `graph`'s data lives, read from the batch
+    annotation the sharding pass wrote on its data inputs (the leading steps axis stays whole).
+    One sharding serves every leaf of the super-batch (x, y and sample weights alike).
+
+    >>> superbatch_sharding(program.graph, mesh).spec  # doctest: +SKIP
+    PartitionSpec(None, 'batch')
+    """
+    splits = {(gi.value.type.sharding or ((),))[0] for gi in graph.data_inputs}
+    if len(splits) > 1:
+        raise ValueError(f"Graph {graph.name!r}: its data inputs split their batch over different mesh axes "
+                         f"{sorted(splits)}; a super-batch has one batch layout")
+    axes = splits.pop() if splits else ()
+    if not axes:
+        return replicated(mesh)
+    return NamedSharding(mesh, PartitionSpec(None, axes[0] if len(axes) == 1 else tuple(axes)))

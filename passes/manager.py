@@ -35,8 +35,18 @@ class PassReport:
 def run_nested(run, graph: Graph, context: PassContext) -> Graph:
     """`run` on every region (innermost first), then on `graph`: each pass sees nested graphs
     without knowing about them. A region's inputs are its signature, so no pass drops them."""
-    graph = graph.map_regions(lambda region: run_nested(run, region, context))
+    graph = graph.map_regions(lambda region: _keep_signature(region, run_nested(run, region, context)))
     return run(graph, context)
+
+
+def _keep_signature(before: Graph, after: Graph) -> Graph:
+    """`after` with every operand input of `before` (by name, in order; as `after` typed it),
+    where a pass dropped one it does not read (dce drops unread params of a whole program)."""
+    if after is before or len(after.inputs) == len(before.inputs):
+        return after
+    kept = {gi.name: gi for gi in after.inputs}
+    operands = tuple(kept.get(gi.name, gi) for gi in before.inputs if gi.kind != "const")
+    return after.replace(inputs=operands + tuple(gi for gi in after.inputs if gi.kind == "const"))
 
 
 class PassManager:

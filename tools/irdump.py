@@ -3,7 +3,7 @@
     irdump MODULE:FUNCTION                  # FUNCTION() returns a model; MODULE is a module or a .py path
     irdump my_models.py:mlp --step train    # the train step's graph (test, predict: theirs)
     irdump my_models.py:mlp --after cse --diff simplify --table
-    irdump my_models.py:mlp --stage stablehlo   # what XLA receives (hlo: what it compiled)
+    irdump my_models.py:mlp --stage stablehlo   # what XLA receives for the step's K-step program (hlo: what it compiled)
     irdump my_models.py:mlp --json          # machine-readable
     irdump my_models.py:mlp --dump-dir out/ # numbered dumps, one file per pass
     irdump my_models.py:mlp --dot mlp.dot   # Graphviz DOT of the optimized graph
@@ -59,17 +59,85 @@ def step_program(model, step: str, batch: int = 1):
     return model._program(arrays, step == "train", step)
 
 
-def stage_text(program, stage: str, batch: int) -> str:
-    """StableHLO handed to XLA (`stablehlo`) or the HLO XLA compiled (`hlo`) for `program`."""
+def sample_batch(model, step: str, batch: int) -> tuple:
+    """Zeros shaped like one batch of `step`'s data: (x,) for predict, (x, y, None) for train and
+    test, a target per output shaped like that output (class indices for a sparse loss)."""
     import jax
+    import numpy as np
 
-    graph = program.graph
-    variables = {gi.name: jax.ShapeDtypeStruct(gi.value.type.shape, gi.value.type.dtype)
-                 for gi in graph.inputs if gi.kind not in ("input", "const")}
-    inputs = [jax.ShapeDtypeStruct(tuple(batch if d is None else d for d in gi.value.type.shape), gi.value.type.dtype)
-              for gi in graph.data_inputs]
-    lowered = jax.jit(program.apply).lower(variables, inputs)
-    return lowered.as_text() if stage == "stablehlo" else lowered.compile().as_text()
+    from ..frontend.losses import _is_sparse_categorical
+
+    x = [np.zeros((batch, *shape[1:]), dtype) for shape, dtype in model_signature(model)]
+    x = model._pack_inputs(x)
+    if step == "predict":
+        return (x,)
+    if not model.compiled:
+        raise SystemExit(f"irdump: --stage of the {step} step needs a compiled model; '{model.name}' is not compiled")
+    model._prepare((x,), step)
+    losses = model._compiled_loss.losses
+    targets = []
+    for loss, out in zip(losses, jax.tree.leaves(model.outputs)):
+        shape = (batch, *out.shape[1:])
+        sparse = loss is not None and _is_sparse_categorical(loss)
+        targets.append(np.zeros(shape[:-1], "int32") if sparse else np.zeros(shape, "float32"))
+    return (x, targets[0] if len(targets) == 1 else targets, None)
+
+
+def stage_text(model, step: str, stage: str, batch: int) -> tuple:
+    """(StableHLO handed to XLA (`stablehlo`) or the HLO XLA compiled (`hlo`), what it is) for
+    the program `step` really runs: the model's own executable under its loop plan (a scan of
+    K steps, or the one-step program the host dispatches), lowered with its shardings."""
+    import jax
+    import numpy as np
+
+    data = sample_batch(model, step, batch)
+    if step == "predict":
+        model._prepare_predict(data)
+    run = model._executable(step)
+    k = max(1, getattr(model, "steps_per_execution", 1) or 1)
+    superbatch = jax.tree.map(lambda a: np.broadcast_to(a, (k, *a.shape)), data)
+    plan = run.plan_for(superbatch)
+    which = "scan" if plan.strategy == "scan" else "single"
+    steps = k if which == "scan" else 1
+    superbatch = jax.tree.map(lambda a: jax.ShapeDtypeStruct((steps, *a.shape[1:]), a.dtype), superbatch)
+    state = jax.tree.map(lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=a.sharding), model._state().values)
+    lowered = run.jitted[which].lower(state, superbatch)
+    what = f"the {which} program of {steps} step{'s' if steps > 1 else ''} that {step} runs (plan: {plan})"
+    return (lowered.as_text() if stage == "stablehlo" else lowered.compile().as_text()), what
+
+
+def step_graph(model, step: str, batch: int) -> tuple:
+    """(graph before the passes, pass context) of what `step` runs: the whole step graph the
+    model builds for fit or evaluate (forward, loss, gradient, optimizer and metric updates),
+    or the forward graph for predict and for a model that is not compiled."""
+    program = step_program(model, step, batch)
+    if _overridden(model, step):
+        return _opaque_step(model, step, batch), program.context
+    if step == "predict" or not model.compiled:
+        return program.traced, program.context
+    x, y, sw = sample_batch(model, step, batch)
+    built = model._step_graph(step, model._flatten_inputs(x), y, sw)
+    if built is None:  # a loss, metric or optimizer that cannot be IR: the step runs from closures
+        return program.traced, program.context
+    return built.traced, built.context
+
+
+def _overridden(model, step: str) -> bool:
+    from ..frontend.models.steps import Steps
+
+    return getattr(type(model), f"{step}_step") is not getattr(Steps, f"{step}_step")
+
+
+def _opaque_step(model, step: str, batch: int):
+    """A user's own step: one opaque node that runs it as written (passes do not enter it)."""
+    from ..frontend.models.compiled import _keras_predict_state, _keras_test_state
+    from ..frontend.models.step_graphs import build_opaque_graph
+
+    data = sample_batch(model, step, batch)
+    if step == "predict":
+        model._prepare_predict(data)
+    fn = {"train": model.train_step, "test": _keras_test_state(model), "predict": _keras_predict_state(model)}[step]
+    return build_opaque_graph(step, fn, model._state().groups, data)
 
 
 def unified_diff(before: str, after: str, name: str) -> str:
@@ -100,23 +168,23 @@ def main(argv=None) -> int:
 
     model = load_function(args.target)()
     model_signature(model)
-    program = step_program(model, step, args.batch)
+    traced, context = step_graph(model, step, args.batch)
     # The model's own traced graph through its own pipeline and context, this time with dumps.
-    pipeline = default_pipeline(program.context)
+    pipeline = default_pipeline(context)
     known = {p.name for p in pipeline}
     for name in args.diff:
         if name not in known:
             raise SystemExit(f"irdump: --diff {name}: expected one of the passes {[p.name for p in pipeline]}")
     manager = PassManager(pipeline, dump={"all"} if args.diff else set(args.after), dump_dir=args.dump_dir)
-    optimized = manager.run(program.traced, program.context)
+    optimized = manager.run(traced, context)
 
     if args.json:
-        print(json.dumps({"step": step, "before": graph_to_json(program.traced), "after": graph_to_json(optimized),
+        print(json.dumps({"step": step, "before": graph_to_json(traced), "after": graph_to_json(optimized),
                           "passes": {n: {"seconds": s, "nodes": manager.report.nodes[n]}
                                      for n, s in manager.report.seconds.items()}}, indent=1))
         return 0
     print("# before passes")
-    print(print_graph(program.traced), end="")
+    print(print_graph(traced), end="")
     for name in args.after:
         print(f"\n# after {name}")
         print(manager.report.dumps[f"after:{name}"], end="")
@@ -137,10 +205,12 @@ def main(argv=None) -> int:
     if args.table:
         print(f"\n# table (FLOPs at batch {args.batch})")
         print(format_table(optimized, args.batch), end="")
-    print(loop_plan_line(model, optimized, args.batch, step == "train", args.platform))
+    forward = step_program(model, step, args.batch).graph  # the loop plan reads the forward program, as fit does
+    print(loop_plan_line(model, forward, args.batch, step == "train", args.platform))
     if args.stage:
-        print(f"\n# {args.stage} (batch {args.batch})")
-        print(stage_text(program, args.stage, args.batch), end="")
+        text, what = stage_text(model, step, args.stage, args.batch)
+        print(f"\n# {args.stage} (batch {args.batch}): {what}")
+        print(text, end="")
     return 0
 
 

@@ -3,6 +3,7 @@ state on device, the jitted K-step executables, and the trainability fixed at co
 from __future__ import annotations
 
 import contextlib
+import functools
 
 import jax
 import numpy as np
@@ -212,9 +213,11 @@ class CompiledModel:
             from ..distribution import distribution
 
             active = distribution()
-            shardings = {}
+            shardings, place = {}, None
             if active is not None:
-                shardings = active.program_shardings(self._state().values)
+                data = self._data_sharding(kind, active)
+                shardings = active.program_shardings(self._state().values, data)
+                place = functools.partial(active.place_superbatch, sharding=data)
             training = kind in ("train", "train_guarded")
             mode = "train" if training else kind
 
@@ -225,19 +228,25 @@ class CompiledModel:
                 return plan_loop([graph], jax.default_backend(), self.steps_per_execution, batch, training)
 
             if kind == "train_guarded":
-                self._executables[kind] = compile_guarded(step, self.execution_stats, plan_for, place=self._place(),
+                self._executables[kind] = compile_guarded(step, self.execution_stats, plan_for, place=place,
                                                            **shardings)
             else:
                 self._executables[kind] = compile_multistep(step, self.execution_stats, plan_for, kind,
-                                                            collect=kind == "predict", place=self._place(),
+                                                            collect=kind == "predict", place=place,
                                                             **shardings)
         return self._executables[kind]
 
-    def _place(self):
-        from ..distribution import distribution
+    def _data_sharding(self, kind: str, active):
+        """The super-batch's sharding, read from the batch annotation the sharding pass wrote on
+        the data inputs of this kind's traced program (one source of truth with the IR)."""
+        from ...lowering.sharding import superbatch_sharding
 
-        active = distribution()
-        return None if active is None else active.place_superbatch
+        mode = "train" if kind == "train_guarded" else kind
+        graphs = [p.graph for key, p in self._programs.items() if key[2] == mode and key[3] is active]
+        if not graphs:
+            raise RuntimeError(f"Model '{self.name}': no {mode} program traced under the active distribution; "
+                               "_prepare() traces it before its executable is made")
+        return superbatch_sharding(graphs[-1], active.device_mesh.jax_mesh)
 
     # -- the steps (Keras 3 JAX signatures) ----------------------------------------------------------------
 

@@ -1,7 +1,13 @@
 """The train / test / predict steps, with Keras 3's JAX signatures: `step(state, data) ->
-(logs or predictions, state)`. Override `train_step` in a Model subclass to customize fit()."""
+(logs or predictions, state)`. Override `train_step` in a Model subclass to customize fit().
+
+The built-in train and test steps run as IR step graphs (step_graphs.py), which passes rewrite
+and irdump prints. An overridden `train_step`, `test_step` or `predict_step` is the user's own
+code: it runs as written, JAX traces it as it is, and in the step IR it is one opaque node
+(`step_graphs.build_opaque_graph`, shown by `irdump --step train`) whose body no pass enters."""
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 
 from ...lowering import make_predict_step, make_test_step, make_train_step
@@ -33,8 +39,55 @@ class Steps:
 
         return compute_loss, update_metrics
 
+    # The train and test steps run as IR step graphs (step_graphs.py); False runs the steps
+    # assembled from closures (lowering/steps.py), which is also what a function that cannot
+    # be imported into the IR falls back to.
+    _steps_in_ir = True
+
+    def _step_graph(self, kind: str, x_list, y, sw):
+        """The optimized `kind` ("train" or "test") step graph for data of this signature, or
+        None where the step cannot be IR. Built on first use: while JAX traces the step, so once
+        per compilation, or by irdump from sample arrays."""
+        from ...ir.jaxpr_import import NotImportable
+        from ...passes import PassManager, default_pipeline
+        from .step_graphs import build_test_graph, build_train_graph
+
+        program = self._program(x_list, kind == "train", kind)
+        signature = tuple((tuple(a.shape), str(a.dtype)) for a in jax.tree.leaves((x_list, y, sw)))
+        key = (kind, id(program), signature, jax.tree.structure((y, sw)))
+        cache = self.__dict__.setdefault("_step_graphs", {})
+        if key not in cache:
+            trainable, non_trainable = self._state_lists()
+            groups = [trainable, non_trainable, self.optimizer.variables if self.optimizer else [],
+                      [v for m in self.metrics for v in m.variables]]
+            build = build_train_graph if kind == "train" else build_test_graph
+            try:
+                built = build(self, program.graph, program.names, groups, (x_list, y, sw))
+            except NotImportable:
+                built = None
+            if built is not None:
+                built.context = program.context
+                built.graph = PassManager(default_pipeline(program.context)).run(built.traced, program.context)
+            cache[key] = built
+        return cache[key]
+
+    def _ir_step(self, kind: str, state, data):
+        """(logs, state) of the `kind` step run as its IR step graph, or None where it cannot be."""
+        from ...lowering import lower_step
+
+        x, y, sw = _unpack(data)
+        x_list = self._flatten_inputs(x)
+        built = self._step_graph(kind, x_list, y, sw)
+        if built is None:
+            return None
+        step = lower_step(built.graph, built.state_names, built.context.mesh)
+        return step(state, [*x_list, *jax.tree.leaves(y), *jax.tree.leaves(sw)])
+
     def train_step(self, state, data):
-        """One training step: (logs, new state). Override to customize fit()."""
+        """One training step: (logs, new state). Override to customize fit(); an override runs
+        as written, an opaque node to the compiler's passes."""
+        if self._steps_in_ir and (result := self._ir_step("train", state, data)) is not None:
+            return result
         x, y, sw = _unpack(data)
         x_list = self._flatten_inputs(x)
         compute_loss, update_metrics = self._losses_and_metrics(x_list)
@@ -44,6 +97,8 @@ class Steps:
         return step(state, (x, y, sw))
 
     def test_step(self, state, data):
+        if self._steps_in_ir and (result := self._ir_step("test", state, data)) is not None:
+            return result
         x, y, sw = _unpack(data)
         x_list = self._flatten_inputs(x)
         compute_loss, update_metrics = self._losses_and_metrics(x_list)

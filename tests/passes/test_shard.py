@@ -76,3 +76,19 @@ def test_the_fully_sharded_preset_splits_every_large_weight_and_its_slots_8_ways
         for array in arrays:
             shards = {s.data.nbytes for s in array.addressable_shards}
             assert shards == ({array.nbytes // 8} if large else {array.nbytes}), (variable.path, array.sharding)
+
+
+def test_superbatch_layout_is_read_from_the_data_annotations():
+    from kerax.lowering.sharding import superbatch_sharding
+
+    mesh = jax.sharding.Mesh(np.array(jax.devices()[:8]).reshape(2, 4), ("batch", "model"))
+    b = GraphBuilder("g")
+    x = b.add_input(TensorType((None, 6), "float32", (("model",), ())), "input", "x")
+    graph = b.finish([x], ["x"])
+    assert superbatch_sharding(graph, mesh).spec == jax.sharding.PartitionSpec(None, "model")
+    b.add_input(TensorType((None,), "float32", (("batch",),)), "input", "y")
+    with pytest.raises(ValueError, match="split their batch over different mesh axes"):
+        superbatch_sharding(b.finish([x], ["x"]), mesh)
+    plain = GraphBuilder("h")
+    unsplit = plain.add_input(TensorType((None, 6), "float32"), "input", "x")
+    assert superbatch_sharding(plain.finish([unsplit], ["x"]), mesh).is_fully_replicated

@@ -34,14 +34,18 @@ def test_data_parallel_matches_one_device():
 
 
 def test_state_is_replicated_and_batches_are_split_over_the_mesh():
-    kerax.distribution.set_distribution(kerax.distribution.DataParallel())
+    active = kerax.distribution.DataParallel()
+    kerax.distribution.set_distribution(active)
     try:
         model = kerax.Sequential([kerax.Input((10,)), kerax.layers.Dense(4)])
         model.compile(optimizer="sgd", loss="mse")
         model.fit(np.zeros((64, 10), np.float32), np.zeros((64, 4), np.float32), batch_size=16, verbose=0)
         kernel = model._device_state.read(model.layers[0].kernel)
         assert len(kernel.sharding.device_set) == 8 and kernel.sharding.is_fully_replicated
-        batch = model._place()(np.zeros((2, 16, 10), np.float32))
+        # the data's layout is read from the sharding pass's annotation on the traced graph
+        graph = next(p.graph for key, p in model._programs.items() if key[2] == "train")
+        assert graph.data_inputs[0].value.type.sharding == (("batch",), ())
+        batch = jax.device_put(np.zeros((2, 16, 10), np.float32), model._data_sharding("train", active))
         assert batch.sharding.spec[1] == "batch"
         assert {s.data.shape for s in batch.addressable_shards} == {(2, 2, 10)}
     finally:

@@ -97,6 +97,16 @@ def convnet():
 '''
 
 
+SCANNED = '''
+import kerax
+
+def mlp():
+    model = kerax.Sequential([kerax.Input((5,)), kerax.layers.Dense(3)])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", steps_per_execution=3)
+    return model
+'''
+
+
 @pytest.fixture
 def net_file(tmp_path):
     path = tmp_path / "nets.py"
@@ -109,7 +119,13 @@ def test_step_picks_the_program_of_that_step(net_file, capsys):
     train = parse(sections(capsys.readouterr().out)["after the pipeline"])
     irdump.main([f"{net_file}:net", "--step", "predict"])
     predict = parse(sections(capsys.readouterr().out)["after the pipeline"])
-    assert "dropout" in [n.op for n in train.nodes]  # dropout draws only while training
+    # the whole train step: the gradient of a region holding the forward pass and the loss, then SGD's update
+    (grad,) = [n for n in train.nodes if n.op == "value_and_grad"]
+    region = grad.attr("body")
+    assert "dropout" in [n.op for n in region.nodes]  # dropout draws only while training
+    assert region.output_names[:2] == ("scaled_loss", "loss") and "square" in [n.op for n in region.nodes]  # mse
+    assert train.output_names == ("loss",) and {"multiply", "subtract"} <= {n.op for n in train.nodes}
+    assert any(name.endswith("dense/kernel") for name, _ in train.updates)
     assert "dropout" not in [n.op for n in predict.nodes]
 
 
@@ -127,10 +143,22 @@ def test_diff_shows_what_a_pass_changed(net_file, capsys):
 
 def test_stages_print_what_xla_receives_and_compiles(net_file, capsys):
     irdump.main([f"{net_file}:net", "--stage", "stablehlo", "--batch", "4"])
-    stablehlo = capsys.readouterr().out.split("# stablehlo (batch 4)\n")[1]
-    assert "func.func public @main" in stablehlo and "tensor<4x8xf32>" in stablehlo
+    stablehlo = capsys.readouterr().out.split("# stablehlo (batch 4): the single program of 1 step that predict runs")[1]
+    assert "func.func public @main" in stablehlo and "tensor<1x4x8xf32>" in stablehlo  # [steps, batch, 8]
     irdump.main([f"{net_file}:net", "--stage", "hlo"])
-    assert "HloModule" in capsys.readouterr().out.split("# hlo (batch 1)\n")[1]
+    assert "HloModule" in capsys.readouterr().out.split("# hlo (batch 1)")[1]
+
+
+def test_stage_of_the_train_step_is_the_k_step_program_fit_runs(tmp_path, capsys):
+    path = tmp_path / "scan_models.py"
+    path.write_text(SCANNED)
+    irdump.main([f"{path}:mlp", "--step", "train", "--stage", "stablehlo", "--batch", "4"])
+    header, stablehlo = capsys.readouterr().out.split("# stablehlo (batch 4): ")[1].split("\n", 1)
+    assert header.startswith("the scan program of 3 steps that train runs (plan: scan")
+    assert "tensor<3x4x5xf32>" in stablehlo and "tensor<3x4xi32>" in stablehlo  # x and sparse labels, 3 steps
+    assert "stablehlo.while" in stablehlo  # the scan over the steps
+    assert stablehlo.count("stablehlo.dot_general") == 2  # the Dense layer's forward and its kernel's gradient
+    assert "stablehlo.sqrt" in stablehlo  # Adam's update: the whole step, not the forward program
 
 
 def test_json_is_machine_readable(net_file, capsys):
@@ -141,8 +169,10 @@ def test_json_is_machine_readable(net_file, capsys):
     assert data["step"] == "test"
     ops = [n["op"] for n in data["after"]["nodes"]]
     assert ops.count("matmul") == 2 and "multiply" not in ops and "multiply" in [n["op"] for n in data["before"]["nodes"]]
-    assert data["after"]["inputs"][0] == {"name": "%0", "kind": "input", "label": "features", "trainable": False,
-                                          "initializer": "", "shape": [None, 8], "dtype": "float32", "sharding": None}
+    (features,) = [i for i in data["after"]["inputs"] if i["label"] == "features"]
+    assert features == {"name": features["name"], "kind": "input", "label": "features", "trainable": False,
+                        "initializer": "", "shape": [None, 8], "dtype": "float32", "sharding": None}
+    assert [o["label"] for o in data["after"]["outputs"]] == ["loss"]  # the test step: its logs
     assert set(data["passes"]) == {"dce", "cse", "simplify", "dce-final", "shard"}
 
 
@@ -168,3 +198,29 @@ def test_shows_the_loop_plan_the_compiler_chooses(tmp_path, capsys):
     assert "# loop plan (train, cpu, batch 1): host (rule cpu-convolution; K=8" in capsys.readouterr().out
     irdump.main([f"{path}:convnet", "--training", "--platform", "gpu"])
     assert "# loop plan (train, gpu, batch 1): scan (rule dispatch-bound; K=8" in capsys.readouterr().out
+
+
+CUSTOM = '''
+import kerax
+
+class Custom(kerax.Model):
+    def train_step(self, state, data):
+        return super().train_step(state, data)
+
+def custom():
+    x = kerax.Input((4,))
+    model = Custom(x, kerax.layers.Dense(2)(x))
+    model.compile(optimizer="sgd", loss="mse")
+    return model
+'''
+
+
+def test_an_overridden_train_step_shows_as_opaque(tmp_path, capsys):
+    path = tmp_path / "custom_models.py"
+    path.write_text(CUSTOM)
+    irdump.main([f"{path}:custom", "--step", "train"])
+    out = sections(capsys.readouterr().out)["after the pipeline"]
+    graph = parse(out)
+    (node,) = graph.nodes  # the user's code as written: nothing of it is entered
+    assert node.op == "opaque" and node.attr("fn") == "user_train_step"
+    assert graph.output_names == ("['loss']",)

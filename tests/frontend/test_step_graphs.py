@@ -1,0 +1,73 @@
+"""fit and evaluate run step graphs: the loss inside the value_and_grad region, the optimizer and
+metric updates as IR after it; the numbers are those of the closure-built steps, bit for bit."""
+import numpy as np
+import pytest
+
+import kerax
+from kerax.frontend.models.steps import Steps
+from kerax.ir import verify
+
+RNG = np.random.default_rng(0)
+X = RNG.standard_normal((18, 4)).astype(np.float32)
+Y = np.arange(18) % 3
+SW = np.linspace(0.5, 1.5, 18)
+
+
+def train(in_ir: bool, optimizer):
+    kerax.utils.set_random_seed(1)
+    model = kerax.Sequential([kerax.Input((4,)), kerax.layers.Dense(8, activation="relu", kernel_regularizer="l2"),
+                              kerax.layers.BatchNormalization(), kerax.layers.Dropout(0.3), kerax.layers.Dense(3)])
+    model._steps_in_ir = in_ir
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                  steps_per_execution=2)
+    history = model.fit(X, Y, batch_size=4, epochs=2, verbose=0, sample_weight=SW)  # 5 steps: a short tail
+    return model, history.history, model.evaluate(X, Y, verbose=0, return_dict=True)
+
+
+@pytest.mark.parametrize("optimizer", [lambda: kerax.optimizers.Adam(clipnorm=1.0),
+                                       lambda: kerax.optimizers.SGD(momentum=0.9, nesterov=True, weight_decay=0.01)])
+def test_the_step_graphs_give_the_closure_built_steps_numbers(optimizer):
+    ir_model, ir_history, ir_logs = train(True, optimizer())
+    closure_model, closure_history, closure_logs = train(False, optimizer())
+    assert ir_history == closure_history and ir_logs == closure_logs
+    for a, b in zip(ir_model.get_weights(), closure_model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    # both the full and the short super-batch, train and test: one graph and one compilation each
+    assert len(ir_model._step_graphs) == 3
+    assert ir_model.execution_stats.compilations == closure_model.execution_stats.compilations == 3
+
+
+def test_the_train_step_graph_holds_loss_gradient_optimizer_and_metrics():
+    model, _, _ = train(True, kerax.optimizers.Adam())
+    built = next(g for key, g in model._step_graphs.items() if key[0] == "train")
+    graph = verify(built.graph)
+    (vg,) = [n for n in graph.nodes if n.op == "value_and_grad"]
+    region = vg.attr("body")
+    region_ops = {n.op for n in region.nodes}
+    assert {"matmul", "dropout", "log"} <= region_ops  # the forward pass and the cross-entropy
+    assert region.output_names[:2] == ("scaled_loss", "loss")
+    after = [n for n in graph.nodes[graph.nodes.index(vg) + 1:]]
+    assert "sqrt" in {n.op for n in after}  # Adam's update
+    updated = {name for name, _ in graph.updates}
+    for group in built.state_names:  # every variable of the state: weights, statistics, slots, metrics
+        assert set(group) <= updated
+    assert list(graph.output_names) == ["loss", "accuracy"]
+
+
+def test_an_overridden_train_step_is_an_opaque_node():
+    from kerax.frontend.models.step_graphs import build_opaque_graph
+
+    class Custom(kerax.Model):
+        def train_step(self, state, data):
+            return Steps.train_step(self, state, data)
+
+    x = kerax.Input((4,))
+    model = Custom(x, kerax.layers.Dense(3)(x))
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(X, np.zeros((18, 3), np.float32), batch_size=6, verbose=0)
+    state = model._state()
+    graph = verify(build_opaque_graph("train", model.train_step, state.groups, (X[:6], np.zeros((6, 3)), None)))
+    (node,) = graph.nodes
+    assert node.op == "opaque" and graph.callable(node.attr("fn")) is not None
+    assert list(graph.output_names) == ["['loss']"]
+    assert len(graph.updates) == sum(len(group) for group in state.groups)
