@@ -8,11 +8,11 @@ NamedShardings for the compiled step's inputs and outputs.
 """
 from __future__ import annotations
 
-import re
-
 import jax
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+from .naming import lookup_path
 
 _active = None
 
@@ -67,12 +67,7 @@ class LayoutMap:
         self._layouts[key] = layout
 
     def __getitem__(self, key):
-        if key in self._layouts:
-            return self._layouts[key]
-        matches = [k for k in self._layouts if re.fullmatch(k, key)]
-        if len(matches) > 1:
-            raise ValueError(f"Path '{key}' matches several LayoutMap keys {matches}; make the regexes exclusive")
-        return self._layouts[matches[0]] if matches else None
+        return lookup_path(self._layouts, key, "LayoutMap")
 
     def __contains__(self, key):
         return self[key] is not None

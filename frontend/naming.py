@@ -41,3 +41,18 @@ def innermost_scope():
 
 def current_path(name: str) -> str:
     return "/".join([*_scopes, name])
+
+
+def lookup_path(table: dict, path: str, what: str, default=None):
+    """Keras's rule for maps keyed by variable paths (LayoutMap, OptimizerMap): an exact key
+    first, else the one key that `re.fullmatch`es the path (several is an error), else `default`.
+
+    >>> lookup_path({"dense/.*": 1}, "dense/kernel", "LayoutMap")
+    1
+    """
+    if path in table:
+        return table[path]
+    matches = [key for key in table if re.fullmatch(key, path)]
+    if len(matches) > 1:
+        raise ValueError(f"Path '{path}' matches several {what} keys {matches}; make the regexes exclusive")
+    return table[matches[0]] if matches else default

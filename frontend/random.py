@@ -10,6 +10,7 @@ from __future__ import annotations
 import random as _py_random
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from . import config
@@ -82,10 +83,24 @@ def _salt() -> int:
     return trace.next_salt() if trace is not None else 0
 
 
-def _key(seed):
+def int_seed_key(seed: int):
+    """The key Keras's JAX backend draws with for an int seed: `[seed, 0]`, used unfolded, so
+    `normal(shape, seed=3)` gives the numbers `keras.random.normal(shape, seed=3)` gives."""
+    return jnp.asarray([int(seed) & 0xFFFFFFFF, 0], dtype="uint32")
+
+
+def _keyed(seed) -> tuple:
+    """(key, salt) of one draw: an int seed draws from Keras's key as given (salt 0), the same
+    numbers every call, as in Keras; a SeedGenerator's or a fresh key is folded with the
+    trace's next salt, so that two draws of one step differ."""
     if isinstance(seed, SeedGenerator):
-        return seed.next()
-    return jax.random.PRNGKey(draw_seed() if seed is None else int(seed))
+        return seed.next(), _salt()
+    if seed is None:
+        return jax.random.PRNGKey(draw_seed()), _salt()
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        return int_seed_key(seed), 0
+    raise ValueError(f"kerax.random: argument `seed` must be an int or a kerax.random.SeedGenerator, received "
+                     f"{seed!r} (of type {type(seed).__name__})")
 
 
 def dropout(inputs, rate, noise_shape=None, seed=None):
@@ -94,15 +109,18 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
     noise_axes = ()
     if noise_shape is not None:
         noise_axes = tuple(i for i, d in enumerate(noise_shape) if d == 1)
-    return apply_op("dropout", inputs, _key(seed), rate=float(rate), salt=_salt(), noise_axes=noise_axes)
+    key, salt = _keyed(seed)
+    return apply_op("dropout", inputs, key, rate=float(rate), salt=salt, noise_axes=noise_axes)
 
 
 def normal_like(x, mean=0.0, stddev=1.0, seed=None):
-    return apply_op("random_normal_like", x, _key(seed), mean=float(mean), stddev=float(stddev), salt=_salt())
+    key, salt = _keyed(seed)
+    return apply_op("random_normal_like", x, key, mean=float(mean), stddev=float(stddev), salt=salt)
 
 
 def uniform_like(x, minval=0.0, maxval=1.0, seed=None):
-    return apply_op("random_uniform_like", x, _key(seed), minval=float(minval), maxval=float(maxval), salt=_salt())
+    key, salt = _keyed(seed)
+    return apply_op("random_uniform_like", x, key, minval=float(minval), maxval=float(maxval), salt=salt)
 
 
 def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
@@ -128,8 +146,8 @@ def _draw(op, shape, dtype, seed, **attrs):
         if trace is None:
             raise ValueError(f"kerax.random: `shape` {shape} has unknown sizes, which only a traced call can resolve")
         refs = [_reference_input(trace, shape)]
-    key = _key(seed)
-    return apply_op(op, key, *refs, shape=shape, dtype=str(dtype), salt=_salt(), **attrs)
+    key, salt = _keyed(seed)
+    return apply_op(op, key, *refs, shape=shape, dtype=str(dtype), salt=salt, **attrs)
 
 
 def _reference_input(trace, shape) -> SymbolicTensor:

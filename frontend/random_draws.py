@@ -22,14 +22,14 @@ __all__ = ["categorical", "randint", "truncated_normal", "shuffle", "gamma", "bi
 def keras_key(seed, name: str):
     """The JAX key Keras draws with for `seed` (an int, a SeedGenerator or None)."""
     from .keras_tensor import KerasTensor
-    from .random import SeedGenerator, draw_seed
+    from .random import SeedGenerator, draw_seed, int_seed_key
     from .tracing import SymbolicTensor
 
     if isinstance(seed, SeedGenerator):
         key = seed.next()
     elif seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)):
         seed = draw_seed() if seed is None else int(seed)
-        key = jnp.asarray([seed & 0xFFFFFFFF, 0], dtype="uint32")
+        key = int_seed_key(seed)
     elif isinstance(seed, jax.Array):
         key = seed
     else:

@@ -11,6 +11,8 @@ from .config_flags import (disable_interactive_logging, enable_interactive_loggi
                            is_interactive_logging_enabled)
 from .data_utils import (PyDataset, Sequence, normalize, pack_x_y_sample_weight, pad_sequences,  # noqa: F401
                          split_dataset, to_categorical, unpack_x_y_sample_weight)
+from .directory_datasets import (audio_dataset_from_directory, image_dataset_from_directory,  # noqa: F401
+                                 text_dataset_from_directory)
 from .file_utils import get_file  # noqa: F401
 from .misc_utils import (Config, array_to_img, get_source_inputs, img_to_array, load_img, save_img,  # noqa: F401
                          timeseries_dataset_from_array)

@@ -4,7 +4,8 @@ How the K steps run is the program's `LoopPlan` (loop_plan.py): the step itself 
 `lax.scan` (one dispatch), or K dispatches of the one-step program. The plan is made on the
 first execution, from the traced graphs and the super-batch's shape, and kept.
 
-The training state is donated, so it is updated in place. An epoch whose step count is not a
+The training state is donated, so it is updated in place (unless the program calls back into
+Python: donation.py). An epoch whose step count is not a
 multiple of K ends with a shorter super-batch, and a short last batch has its own shape: under a
 scan each gets its program compiled on first use and reused by every later epoch. (Masking padded
 steps instead would put a select over the whole state into every step, measured at 15-20% of a
@@ -17,13 +18,14 @@ from typing import Callable
 
 import jax
 
+from .donation import StateProgram
 from .loop_plan import HOST, SCAN, LoopPlan
 
 
 @dataclass
 class ExecutionStats:
     """Counts that tests assert exactly: JAX traces (each one a compilation), dispatches, and
-    the loop plan of each program kind ("train", "test", "predict")."""
+    the loop plan of each program kind ("train", "train_guarded", "test", "predict")."""
 
     compilations: int = 0
     dispatches: int = 0
@@ -65,18 +67,26 @@ def scan_program(step, stats: ExecutionStats, collect: bool):
 
 
 def compile_multistep(step, stats: ExecutionStats, plan_for: Callable[..., LoopPlan], kind: str,
-                      collect: bool = False, in_shardings=None, out_shardings=None, place=None):
+                      collect: bool = False, in_shardings=None, out_shardings=None, place=None,
+                      single=one_step_program, scan=None, host_loop=None):
     """The program of one kind: `run(state, superbatch, commit=None) -> (out, state)`.
 
     `plan_for(batch, superbatch)` makes the loop plan on the first execution. `place(superbatch)`
     puts data on the devices (with its sharding). `commit(state)` is called with the new state
     after every dispatch, so an interruption between dispatches loses no completed step.
     With `collect`, `out` is a list of per-dispatch outputs whose leading axis is steps x batch.
+
+    `single(step, stats)` and `scan(step, stats)` make the one-step and the K-step functions, and
+    `host_loop(dispatch_one, state, steps)` runs the host plan's dispatches (`dispatch_one(i,
+    state) -> (out, state)` runs step i): a program with other outputs brings its own
+    (nonfinite.py); the defaults are the plain step.
     """
     kwargs = {} if in_shardings is None else dict(in_shardings=in_shardings, out_shardings=out_shardings)
-    programs = {"single": one_step_program(step, stats), "scan": scan_program(step, stats, collect)}
-    single = jax.jit(programs["single"], donate_argnums=0, **kwargs)
-    scanned = jax.jit(programs["scan"], donate_argnums=0, **kwargs)
+    scan = scan or (lambda step, stats: scan_program(step, stats, collect))
+    host_loop = host_loop or _host_loop
+    programs = {"single": single(step, stats), "scan": scan(step, stats)}
+    one = StateProgram(lambda counted: single(step, counting(stats, counted)), **kwargs)
+    scanned = StateProgram(lambda counted: scan(step, counting(stats, counted)), **kwargs)
 
     dispatch = dispatcher(stats, place)
 
@@ -88,24 +98,38 @@ def compile_multistep(step, stats: ExecutionStats, plan_for: Callable[..., LoopP
     def run(state, superbatch, commit=None):
         steps, strategy = _leading_shape(superbatch)[0], plan(superbatch).strategy
         if steps == 1:
-            out, state = dispatch(single, state, superbatch, commit)
+            out, state = dispatch(one, state, superbatch, commit)
             return ([out] if collect else out), state
         # A predict execution shorter than K (the tail of the data, or a small call) runs host-side:
         # a scan of its own length would compile a program for every such length.
         if strategy == SCAN and not (collect and steps < run.plan.steps):
             out, state = dispatch(scanned, state, superbatch, commit)
             return ([out] if collect else out), state
-        outs = []
-        for i in range(steps):  # HOST: slices of host arrays are views, no copies
-            out, state = dispatch(single, state, jax.tree.map(lambda a, i=i: a[i:i + 1], superbatch), commit)
-            outs.append(out)
+
+        def dispatch_one(i, state):  # HOST: slices of host arrays are views, no copies
+            return dispatch(one, state, jax.tree.map(lambda a: a[i:i + 1], superbatch), commit)
+
+        outs, state = host_loop(dispatch_one, state, steps)
         return (outs if collect else outs[-1]), state
 
     run.plan = None
     run.programs = programs  # the pure functions, for tools that lower and compile them afresh
-    run.jitted = {"single": single, "scan": scanned}
+    run.jitted = {"single": one, "scan": scanned}
     run.plan_for = plan
     return run
+
+
+def _host_loop(dispatch_one, state, steps: int):
+    outs = []
+    for i in range(steps):
+        out, state = dispatch_one(i, state)
+        outs.append(out)
+    return outs, state
+
+
+def counting(stats: ExecutionStats, counted: bool) -> ExecutionStats:
+    """`stats`, or a throwaway for the trace of a program that replaces a counted one."""
+    return stats if counted else ExecutionStats()
 
 
 def dispatcher(stats: ExecutionStats, place=None):

@@ -4,11 +4,16 @@ A file is written to a temporary name in the target's own folder (so the rename 
 file system), flushed and synced to disk, then renamed over the target; the folder is synced
 so the rename itself survives a crash. A reader, or a process killed at any moment, sees the
 old complete file or the new complete file, never a mix.
+
+A writer killed mid-write leaves its temporary file, `.NAME.PID.XXXXXXXX.tmp`, behind; the
+next successful write of the same target removes those whose writing process is gone.
 """
 from __future__ import annotations
 
 import contextlib
 import os
+import re
+import sys
 import tempfile
 
 
@@ -21,9 +26,9 @@ def atomic_write(path, mode: str = "wb"):
     >>> with atomic_write("model.keras") as f:  # doctest: +SKIP
     ...     f.write(payload)
     """
-    with atomic_path(path) as temp:
+    with _replacing(path) as temp:
         with open(temp, mode) as f:
-            yield f
+            yield _EarlyWriteback(f) if "b" in mode and _sync_file_range is not None else f
             f.flush()
             os.fsync(f.fileno())
 
@@ -36,21 +41,107 @@ def atomic_path(path):
     >>> with atomic_path("w.weights.h5") as temp:  # doctest: +SKIP
     ...     with h5py.File(temp, "w") as f: ...
     """
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
-    os.close(fd)
-    try:
+    with _replacing(path) as temp:
         yield temp
         with open(temp, "rb+") as f:
             os.fsync(f.fileno())
+
+
+@contextlib.contextmanager
+def _replacing(path):
+    """A temporary name beside `path`, renamed over it on a clean exit (the caller has synced
+    its contents), removed on an error."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f"{_temp_prefix(path)}{os.getpid()}.", suffix=".tmp", dir=folder)
+    os.close(fd)
+    try:
+        yield temp
         os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
         raise
     sync_folder(folder)
+    remove_stale_temporaries(path)
+
+
+class _EarlyWriteback:
+    """A binary file whose written bytes start going to disk every few megabytes, while the
+    writer prepares the next ones, so the final fsync waits for the tail rather than the whole
+    file. Everything but `write` is the file's own."""
+
+    def __init__(self, f):
+        self._f, self._pending = f, 0
+
+    def write(self, data) -> int:
+        n = self._f.write(data)
+        self._pending += n
+        if self._pending >= _WRITEBACK_BYTES:
+            self._f.flush()
+            _sync_file_range(self._f.fileno(), 0, 0, _SYNC_FILE_RANGE_WRITE)  # start, do not wait
+            self._pending = 0
+        return n
+
+    def __getattr__(self, name):
+        return getattr(self._f, name)
+
+
+def _load_sync_file_range():
+    """Linux's sync_file_range(2), which Python's os module lacks; None elsewhere."""
+    try:
+        import ctypes
+
+        function = ctypes.CDLL(None, use_errno=True).sync_file_range
+    except (OSError, AttributeError, ImportError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
+    return function
+
+
+_sync_file_range = _load_sync_file_range() if sys.platform.startswith("linux") else None
+_SYNC_FILE_RANGE_WRITE = 2
+_WRITEBACK_BYTES = 8 << 20
+
+
+def _temp_prefix(path: str) -> str:
+    return f".{os.path.basename(path)}."
+
+
+def remove_stale_temporaries(path) -> list:
+    """Remove the temporary files of `path` left by writers that were killed (their process no
+    longer exists); return their names. Temporaries of live writers and of other targets stay.
+
+    >>> remove_stale_temporaries("model.keras")  # doctest: +SKIP
+    ['.model.keras.4711.k2j3h4g5.tmp']
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    # exactly PID.RANDOM after the prefix: mkstemp's random part has no dots, so the temporaries
+    # of a target named like `model.keras.5` never match those of `model.keras`
+    pattern = re.compile(re.escape(_temp_prefix(path)) + r"(\d+)\.[A-Za-z0-9_]+\.tmp")
+    removed = []
+    with contextlib.suppress(OSError):
+        for name in os.listdir(folder):
+            match = pattern.fullmatch(name)
+            if match and not _alive(int(match.group(1))):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(os.path.join(folder, name))
+                    removed.append(name)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):  # another user's process, or not a pid at all: leave it
+        return True
+    return True
 
 
 def sync_folder(folder: str) -> None:

@@ -11,7 +11,7 @@ import threading
 import jax
 import numpy as np
 
-from .interrupt import deferred_interrupt
+from .interrupt import deferred_signals
 
 
 class DeviceState:
@@ -79,11 +79,23 @@ class DeviceState:
 
     def execute(self, program, batch):
         """Run `program(values, batch, commit) -> (out, values)`, which commits the new values
-        after each dispatch. Ctrl-C waits for the execution to end, so the state is always that
-        of the last completed execution, never a donated (deleted) one."""
-        with deferred_interrupt():
-            out, _ = program(self.values, batch, self.update)
+        after each dispatch. Ctrl-C (or any signal handler's exception) waits for the execution
+        to end, so the state is always that of the last completed execution, never a donated
+        (deleted) one."""
+        try:
+            with deferred_signals():
+                out, _ = program(self.values, batch, self.update)
+        except Exception as error:
+            if self.lost():
+                error.add_note("kerax: this execution failed after its training state was donated to it, so the "
+                               "state is gone (a program without host callbacks donates it: lowering/donation.py). "
+                               "Restore the model from a checkpoint, e.g. with BackupAndRestore.")
+            raise
         return out
+
+    def lost(self) -> bool:
+        """Whether any value was donated to an execution that then failed (deleted buffers)."""
+        return any(getattr(a, "is_deleted", lambda: False)() for group in self.values for a in group)
 
     def snapshot(self) -> tuple:
         """A consistent host copy of the whole state, in one transfer off the device:

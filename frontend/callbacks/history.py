@@ -23,58 +23,75 @@ class History(Callback):
 
 
 class ProgbarLogger(Callback):
-    def __init__(self, count_mode="steps"):
+    """Prints the progress bar and metrics to stdout, as Keras's ProgbarLogger: "Epoch k/n"
+    when there is more than one epoch, a bar per epoch, none for the validation inside fit, and
+    a final line for evaluate and predict."""
+
+    def __init__(self):
         super().__init__()
-        self.bar = None
-        self._seen = 0
+        self.seen = 0
+        self.progbar = None
         self.target = None
         self.verbose = 1
         self.epochs = 1
+        self._called_in_fit = False
 
     def set_params(self, params):
         super().set_params(params)
-        self.verbose = params.get("verbose", 1)
+        verbose = params.get("verbose", 1)
+        self.verbose = 1 if verbose == "auto" else verbose
         self.epochs = params.get("epochs", 1)
         self.target = params.get("steps")
 
-    def _start(self):
-        self._seen = 0
-        self.bar = Progbar(self.target, verbose=self.verbose)
-
-    def on_epoch_begin(self, epoch, logs=None):
-        if self.verbose:
-            print(f"Epoch {epoch + 1}/{self.epochs}", flush=True)
-        self._start()
-
-    def on_train_batch_end(self, batch, logs=None):
-        self._seen = batch + 1
-        self.bar.update(batch + 1, logs)
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.bar.update(self.bar_target(), logs, finalize=True)
-
-    def bar_target(self):
-        return self.target if self.target is not None else self._seen
+    def on_train_begin(self, logs=None):
+        self._called_in_fit = True  # validation inside fit draws no bar of its own
 
     def on_test_begin(self, logs=None):
-        if self.bar is None or self.params.get("mode") == "test":
-            self._start()
-
-    def on_test_batch_end(self, batch, logs=None):
-        if self.params.get("mode") == "test":
-            self._seen = batch + 1
-            self.bar.update(batch + 1, logs)
-
-    def on_test_end(self, logs=None):
-        if self.params.get("mode") == "test":
-            self.bar.update(self.bar_target(), logs, finalize=True)
+        if not self._called_in_fit:
+            self._reset()
 
     def on_predict_begin(self, logs=None):
-        self._start()
+        self._reset()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._reset()
+        if self.verbose and self.epochs > 1:
+            print(f"Epoch {epoch + 1}/{self.epochs}", flush=True)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._update(batch, logs)
+
+    def on_test_batch_end(self, batch, logs=None):
+        if not self._called_in_fit:
+            self._update(batch, logs)
 
     def on_predict_batch_end(self, batch, logs=None):
-        self._seen = batch + 1
-        self.bar.update(batch + 1)
+        self._update(batch, None)  # the predictions are not shown
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._finalize(logs)
+
+    def on_test_end(self, logs=None):
+        if not self._called_in_fit:
+            self._finalize(logs)
 
     def on_predict_end(self, logs=None):
-        self.bar.update(self.bar_target(), finalize=True)
+        self._finalize(logs)
+
+    def _reset(self):
+        self.seen = 0
+        self.progbar = Progbar(self.target, verbose=self.verbose)
+
+    def _update(self, batch, logs):
+        if self.progbar is None:
+            self._reset()
+        self.seen = batch + 1
+        if self.verbose == 1:
+            self.progbar.update(self.seen, logs)
+
+    def _finalize(self, logs):
+        if self.progbar is None:
+            self._reset()
+        if self.target is None:  # a generator of unknown length: its length is now known
+            self.target = self.progbar.target = self.seen
+        self.progbar.update(self.target, logs, finalize=True)

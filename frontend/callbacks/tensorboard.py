@@ -1,8 +1,9 @@
 """TensorBoard without TensorFlow: event files written with tensorboardX.
 
-Scalars per epoch (and per batch with `update_freq`), weight histograms, the model's graph from
-the IR (one node per op, grouped by layer) and a profile of chosen batches through
-`jax.profiler`, laid out as Keras 3 lays them out: `<log_dir>/train` and `<log_dir>/validation`.
+Scalars per epoch (and per batch with `update_freq`), weight histograms and images, the model's
+graph from the IR (one node per op, grouped by layer), a profile of chosen batches through
+`jax.profiler`, and embeddings for the Projector, laid out as Keras 3 lays them out:
+`<log_dir>/train` and `<log_dir>/validation`.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import numpy as np
 
 from ...runtime.loops import logs_to_floats
 from .callback import Callback
+from .tensorboard_assets import write_embeddings, write_projector_config, write_weight_images
 
 
 def _summary_writer_class():
@@ -41,7 +43,9 @@ def graph_def(graph):
 
 
 class TensorBoard(Callback):
-    """Keras 3's TensorBoard callback (its arguments and defaults; embeddings are not written).
+    """Keras 3's TensorBoard callback, its arguments and defaults. `write_images` writes the
+    weights as images with the histograms; `embeddings_freq` writes the Projector's files
+    (tensorboard_assets.py says which).
 
     >>> model.fit(x, y, callbacks=[TensorBoard(log_dir="logs", histogram_freq=1)])  # doctest: +SKIP
     """
@@ -55,9 +59,6 @@ class TensorBoard(Callback):
                                                                     not isinstance(update_freq, int)):
             raise ValueError(f"TensorBoard: `update_freq` must be 'epoch', 'batch' or an integer, received "
                              f"{update_freq!r}")
-        if embeddings_freq:
-            raise NotImplementedError("TensorBoard: embeddings (embeddings_freq) are not written by kerax; received "
-                                      f"embeddings_freq={embeddings_freq}")
         self.log_dir = os.fspath(log_dir)
         self.histogram_freq = histogram_freq
         self.write_graph = write_graph
@@ -65,6 +66,8 @@ class TensorBoard(Callback):
         self.write_steps_per_second = write_steps_per_second
         self.update_freq = 1 if update_freq == "batch" else update_freq
         self.profile_batch = profile_batch
+        self.embeddings_freq = embeddings_freq
+        self.embeddings_metadata = embeddings_metadata
         self._start_batch, self._stop_batch = self._profile_range(profile_batch)
         self._writers = {}
         self._tracing = self._profiled = False
@@ -98,6 +101,8 @@ class TensorBoard(Callback):
 
     def on_train_begin(self, logs=None):
         self._batches_since_write = 0
+        if self.embeddings_freq:
+            write_projector_config(self.log_dir, self.model, self.embeddings_metadata)
         if self.write_graph:
             programs = getattr(self.model, "_programs", {})
             for program in programs.values():
@@ -138,6 +143,10 @@ class TensorBoard(Callback):
             for variable, value in zip(self.model.weights, self.model.get_weights()):
                 name = getattr(variable, "path", None) or variable.name
                 self._writer("train").add_histogram(f"{name}/histogram", np.asarray(value), epoch)
+            if self.write_images:
+                write_weight_images(self._writer("train"), self.model, epoch)
+        if self.embeddings_freq and epoch % self.embeddings_freq == 0:
+            write_embeddings(self.log_dir, self.model, epoch)
         for writer in self._writers.values():
             writer.flush()
 

@@ -20,7 +20,9 @@ __all__ = ["MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "
 
 
 class BasePooling(Layer):
-    """Max or mean over windows of `pool_size`, moved by `strides` (default: `pool_size`)."""
+    """Max or mean over windows of `pool_size`, moved by `strides` (default: `pool_size`).
+    Each subclass spells out Keras's signature: max pooling defaults to windows of 2, average
+    pooling requires `pool_size`."""
 
     rank = 2
     pool_mode = "max"
@@ -63,6 +65,9 @@ class MaxPooling1D(BasePooling):
 
     rank, pool_mode = 1, "max"
 
+    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, name=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, name=name, **kwargs)
+
 
 class MaxPooling2D(BasePooling):
     """Maximum over 2D windows.
@@ -72,6 +77,9 @@ class MaxPooling2D(BasePooling):
     """
 
     rank, pool_mode = 2, "max"
+
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, name=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, name=name, **kwargs)
 
 
 class MaxPooling3D(BasePooling):
@@ -83,6 +91,9 @@ class MaxPooling3D(BasePooling):
 
     rank, pool_mode = 3, "max"
 
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None, name=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, name=name, **kwargs)
+
 
 class AveragePooling1D(BasePooling):
     """Mean over windows of steps ("same" padding: the padded positions are not counted).
@@ -93,15 +104,21 @@ class AveragePooling1D(BasePooling):
 
     rank, pool_mode = 1, "average"
 
+    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, name=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, name=name, **kwargs)
+
 
 class AveragePooling2D(BasePooling):
     """Mean over 2D windows.
 
-    >>> AveragePooling2D()(np.ones((2, 6, 6, 3))).shape
+    >>> AveragePooling2D(2)(np.ones((2, 6, 6, 3))).shape
     (2, 3, 3, 3)
     """
 
     rank, pool_mode = 2, "average"
+
+    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, name=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, name=name, **kwargs)
 
 
 class AveragePooling3D(BasePooling):
@@ -112,6 +129,9 @@ class AveragePooling3D(BasePooling):
     """
 
     rank, pool_mode = 3, "average"
+
+    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, name=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, name=name, **kwargs)
 
 
 class BaseGlobalPooling(Layer):

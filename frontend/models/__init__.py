@@ -2,4 +2,5 @@
 from .functional import Functional
 from .model import Model
 from .sequential import Sequential
-from ..saving.api import clone_model, load_model, model_from_json, save_model
+from ..saving.api import load_model, model_from_json, save_model
+from .cloning import clone_model

@@ -215,16 +215,18 @@ class CompiledModel:
             shardings = {}
             if active is not None:
                 shardings = active.program_shardings(self._state().values)
-            training = kind == "train"
+            training = kind in ("train", "train_guarded")
+            mode = "train" if training else kind
 
             def plan_for(batch, superbatch):
                 x = superbatch[0] if isinstance(superbatch, tuple) else superbatch
                 first = [a[0] for a in self._flatten_inputs(x)]
-                graph = self._program(first, training, kind).graph  # traced once, reused by the step
+                graph = self._program(first, training, mode).graph  # traced once, reused by the step
                 return plan_loop([graph], jax.default_backend(), self.steps_per_execution, batch, training)
 
             if kind == "train_guarded":
-                self._executables[kind] = compile_guarded(step, self.execution_stats, place=self._place(), **shardings)
+                self._executables[kind] = compile_guarded(step, self.execution_stats, plan_for, place=self._place(),
+                                                           **shardings)
             else:
                 self._executables[kind] = compile_multistep(step, self.execution_stats, plan_for, kind,
                                                             collect=kind == "predict", place=self._place(),

@@ -91,23 +91,31 @@ class Functional(Model):
     # -- running the graph ------------------------------------------------------------------------------
     def call(self, inputs, training=None, mask=None):
         flat = self._flatten_inputs(inputs)
-        values = {}
         for tensor, value, position in zip(self.inputs, flat, range(len(flat))):
             _check_input(self, position, tensor, value)
-            values[id(tensor)] = value
+        return self._run_through_graph(flat)
+
+    def _run_through_graph(self, flat_inputs: list, operation_fn=None, call_fn=None):
+        """Run every node on `flat_inputs` (values, or KerasTensors to build a new graph), each
+        node's layer replaced by `operation_fn(layer)` and called as `call_fn(layer, *args,
+        **kwargs)` when given (what clone_model does); returns the outputs' structure."""
+        values = {id(tensor): value for tensor, value in zip(self.inputs, flat_inputs)}
         for node in self._nodes:
             if isinstance(node.layer, InputLayer) or (not node.input_tensors and not node.call_args):
                 continue
+            if any(id(t) not in values for t in node.input_tensors):
+                continue  # not computable from these inputs (a branch the outputs do not need)
 
             def fill(t):
                 return values[id(t)] if isinstance(t, KerasTensor) else t
 
             args, kwargs = jax.tree.map(fill, (node.call_args, node.call_kwargs), is_leaf=lambda t: isinstance(t, KerasTensor))
+            layer = node.layer if operation_fn is None else operation_fn(node.layer)
             trace = current_trace()
             if trace is not None and node.source:
                 trace.sources.append(node.source)  # nodes point at the line that called the layer
             try:
-                outputs = node.layer(*args, **kwargs)
+                outputs = layer(*args, **kwargs) if call_fn is None else call_fn(layer, *args, **kwargs)
             finally:
                 if trace is not None and node.source:
                     trace.sources.pop()

@@ -83,7 +83,7 @@ class Trainer(CompiledModel, Steps):
         """
         self._assert_compiled("fit")
         epochs, steps_per_epoch = capped(epochs, steps_per_epoch)  # kerax.config.set_max_epochs & co.
-        verbose = 1 if verbose == "auto" else int(verbose)
+        verbose = _verbosity(verbose)
         if validation_split and validation_data is None:
             if data_adapter.is_iterable_source(x):
                 raise ValueError("`validation_split` is only supported for array inputs, not generators or datasets")
@@ -153,7 +153,7 @@ class Trainer(CompiledModel, Steps):
         items = list(callbacks or [])
         if history is not None:
             items.append(history)
-        if verbose and not any(isinstance(c, callbacks_module.ProgbarLogger) for c in items):
+        if verbose != 0 and not any(isinstance(c, callbacks_module.ProgbarLogger) for c in items):
             items.append(callbacks_module.ProgbarLogger())
         return callbacks_module.CallbackList(items, model=self, verbose=verbose, **params)
 
@@ -172,7 +172,7 @@ class Trainer(CompiledModel, Steps):
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None, callbacks=None,
                  return_dict=False):
         self._assert_compiled("evaluate")
-        verbose = 1 if verbose == "auto" else int(verbose)
+        verbose = _verbosity(verbose)
         source = self._source(x, y, sample_weight, None, batch_size, False, steps)
         self._prepare(source.peek(), "test")
         cbs = self._callback_list(callbacks, None, verbose, steps=source.steps, mode="test")
@@ -195,7 +195,7 @@ class Trainer(CompiledModel, Steps):
         return [] if self._compiled_metrics is None else self._compiled_metrics.metric_objects
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        verbose = 1 if verbose == "auto" else int(verbose)
+        verbose = _verbosity(verbose)
         source = self._source(x, None, None, None, batch_size, False, steps)
         sample = source.peek()
         self._prepare_predict(sample)
@@ -244,6 +244,11 @@ class Trainer(CompiledModel, Steps):
         return self._pack_outputs(list(out))
 
     # -- custom training loops (Keras 3 JAX API) -------------------------------------------------------------
+
+def _verbosity(verbose):
+    """"auto" stays "auto" in the callbacks' params, as in Keras (ProgbarLogger reads it as 1)."""
+    return verbose if verbose == "auto" else int(verbose)
+
 
 def _check_validation_freq(validation_freq):
     if isinstance(validation_freq, bool) or not isinstance(validation_freq, (int, list, tuple)):

@@ -63,8 +63,8 @@ def attention(query, key, value, *, bias=None, mask=None, scale: float = 1.0, is
     if dropout_rate > 0:
         if seed is None:
             raise ValueError("attention: `dropout_rate` > 0 needs a `seed` (a kerax.random.SeedGenerator)")
-        operands.append(random._key(seed))
-        salt = random._salt()
+        key, salt = random._keyed(seed)
+        operands.append(key)
     return apply_op("dot_product_attention", *operands, scale=float(scale), is_causal=bool(is_causal),
                     sliding_window=None if sliding_window is None else int(sliding_window),
                     attention_dims=int(attention_dims), has_bias=bias is not None, has_mask=mask is not None,

@@ -72,8 +72,8 @@ def moments(x, axes, keepdims=False):
     return mean, variance
 
 
-def one_hot(x, num_classes, axis=-1, dtype=None):
-    return knp.one_hot(x, num_classes, axis, dtype)
+def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
+    return knp.one_hot(x, num_classes, axis, dtype, sparse)
 
 
 # The rest of keras.ops.nn: the functions defined beside this module (they use the ones above).

@@ -142,8 +142,20 @@ def pad(x, pad_width, mode="constant", constant_values=None):
     return apply_op("pad", x, pad_width=width, mode=mode, constant_value=0 if constant_values is None else constant_values)
 
 
-def one_hot(x, num_classes, axis=-1, dtype=None):
-    return apply_op("one_hot", x, num_classes=int(num_classes), dtype=dtype or config.floatx())
+def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
+    """Integer ids as one-hot vectors along a new axis `axis` (Keras's default: last).
+
+    >>> kerax.ops.one_hot(np.array([0, 2]), 3, axis=0).shape
+    (3, 2)
+    """
+    if sparse:
+        raise ValueError("kerax.ops.one_hot: `sparse=True` is not supported (kerax has no sparse tensors)")
+    x = convert_to_tensor(x)
+    rank = len(x.shape) + 1
+    if not -rank <= int(axis) < rank:
+        raise ValueError(f"kerax.ops.one_hot: argument `axis` must be in [{-rank}, {rank}) for an input of rank "
+                         f"{rank - 1}, received axis={axis}")
+    return apply_op("one_hot", x, num_classes=int(num_classes), dtype=dtype or config.floatx(), axis=int(axis))
 
 
 def zeros_like(x, dtype=None): return apply_op("full_like", x, value=0, dtype=dtype or x.dtype)

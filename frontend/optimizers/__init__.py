@@ -20,17 +20,19 @@ from .ftrl import Ftrl
 from .lamb import Lamb
 from .lion import Lion
 from .loss_scale_optimizer import LossScaleOptimizer
+from .multi_optimizer import MultiOptimizer, OptimizerMap
 from .muon import Muon
 from .nadam import Nadam
 from .rmsprop import RMSprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adafactor", "Adamax", "Ftrl",
-           "Lamb", "Lion", "LossScaleOptimizer", "Muon", "Nadam", "schedules", "get", "serialize", "deserialize"]
+           "Lamb", "Lion", "LossScaleOptimizer", "MultiOptimizer", "OptimizerMap", "Muon", "Nadam", "schedules", "get",
+           "serialize", "deserialize"]
 
 # Lower-case names, as Keras's ALL_OBJECTS_DICT: lookups are case-insensitive.
 _BY_NAME = {cls.__name__.lower(): cls for cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adafactor, Adamax,
-                                                   Ftrl, Lamb, Lion, LossScaleOptimizer, Muon, Nadam)}
+                                                   Ftrl, Lamb, Lion, LossScaleOptimizer, MultiOptimizer, Muon, Nadam)}
 
 
 def _lookup(name: str):

@@ -60,21 +60,30 @@ class LossScaleOptimizer(Optimizer):
 
     def stateless_apply(self, optimizer_variables, grads, trainable_variables):
         """Pure: the inner update with unscaled gradients when they are all finite, else no update
-        and half the scale (both branches are computed and selected, as XLA would lower a cond)."""
+        and half the scale. A `lax.cond`, as Keras's: XLA runs only the branch taken, where a
+        select would compute the inner update every step and then pass every weight and slot
+        through a select (measured 25% more CPU time a step on a 128-512-512-10 MLP)."""
         self._check_stateless_args(optimizer_variables, grads, trainable_variables)
         own_count = len(super().variables)
         own, inner = list(optimizer_variables[:own_count]), list(optimizer_variables[own_count:])
-        counter, scale = own[-2], own[-1]
+        counter, scale = jnp.asarray(own[-2]), jnp.asarray(own[-1])
         present = [g for g in grads if g is not None]
         finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(g)) for g in present])) if present else jnp.asarray(True)
-        unscaled = [None if g is None else g / scale.astype(jnp.asarray(g).dtype) for g in grads]
-        new_values, new_inner = self.inner_optimizer.stateless_apply(inner, unscaled, trainable_variables)
-        grow = counter == self.dynamic_growth_steps - 1
-        good = own[:-2] + [jnp.where(grow, 0, counter + 1).astype(counter.dtype), jnp.where(grow, scale * 2.0, scale)]
-        bad = own[:-2] + [jnp.zeros_like(counter), scale * 0.5]
-        pick = lambda a, b: jnp.where(finite, a, b)  # noqa: E731
-        values = jax.tree.map(pick, list(new_values), [jnp.asarray(v) for v in trainable_variables])
-        return values, jax.tree.map(pick, good, bad) + jax.tree.map(pick, list(new_inner), inner)
+        values = [jnp.asarray(v) for v in trainable_variables]
+        inner = [jnp.asarray(v) for v in inner]
+
+        def apply_finite(values, inner, grads):
+            unscaled = [None if g is None else g / scale.astype(jnp.asarray(g).dtype) for g in grads]
+            new_values, new_inner = self.inner_optimizer.stateless_apply(inner, unscaled, values)
+            grow = counter == self.dynamic_growth_steps - 1
+            mine = [jnp.where(grow, 0, counter + 1), jnp.where(grow, scale * 2.0, scale)]
+            return _like(new_values, values), _like(mine, [counter, scale]), _like(new_inner, inner)
+
+        def skip(values, inner, grads):
+            return values, [jnp.zeros_like(counter), scale * 0.5], inner
+
+        values, mine, inner = jax.lax.cond(finite, apply_finite, skip, values, inner, list(grads))
+        return values, own[:-2] + mine + inner
 
     def stateless_scale_loss(self, optimizer_variables, loss):
         return loss * optimizer_variables[len(super().variables) - 1].astype(jnp.asarray(loss).dtype)
@@ -119,3 +128,8 @@ class LossScaleOptimizer(Optimizer):
         config_ = dict(config_)
         inner = deserialize(config_.pop("inner_optimizer"), custom_objects)
         return cls(inner, **config_)
+
+
+def _like(new: list, old: list) -> list:
+    """`new` in the dtypes of `old`: both branches of a cond must give the same types."""
+    return [jnp.asarray(n).astype(jnp.asarray(o).dtype) for n, o in zip(new, old)]

@@ -4,12 +4,12 @@ object registration and config (de)serialization.
 >>> model.save("model.keras")  # doctest: +SKIP
 >>> same = kerax.saving.load_model("model.keras")  # doctest: +SKIP
 """
-from .api import clone_model, load_model, load_weights, model_from_json, save_model, save_weights
+from .api import load_model, load_weights, model_from_json, save_model, save_weights
 from .errors import SavingError
 from .registry import (CustomObjectScope, custom_object_scope, get_custom_objects, get_registered_name,
                        get_registered_object, register_keras_serializable)
 from .serialization import deserialize_keras_object, serialize_keras_object
 
-__all__ = ["CustomObjectScope", "SavingError", "clone_model", "custom_object_scope", "deserialize_keras_object",
+__all__ = ["CustomObjectScope", "SavingError", "custom_object_scope", "deserialize_keras_object",
            "get_custom_objects", "get_registered_name", "get_registered_object", "load_model", "load_weights",
            "model_from_json", "register_keras_serializable", "save_model", "save_weights", "serialize_keras_object"]

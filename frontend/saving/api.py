@@ -1,4 +1,4 @@
-"""`save_model`, `load_model`, `model_from_json`, `clone_model` and the weights-only entry
+"""`save_model`, `load_model`, `model_from_json` and the weights-only entry
 points, each choosing the format by the file name as Keras 3 does."""
 from __future__ import annotations
 
@@ -57,13 +57,28 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: b
 
 
 def save_weights(model, filepath, overwrite: bool = True, max_shard_size=None) -> None:
-    """Weights only, in Keras 3's `.weights.h5` layout."""
-    if max_shard_size is not None:
-        raise NotImplementedError("save_weights: sharded weights (max_shard_size) are not supported by kerax; "
-                                  f"received max_shard_size={max_shard_size}")
-    from .weights_h5 import save_weights as write
+    """Weights only, in Keras 3's `.weights.h5` layout; with `max_shard_size` (GB), in shards
+    of at most that size beside a `.weights.json` index, as Keras 3 writes them.
 
-    write(model, filepath, overwrite=overwrite)
+    >>> model.save_weights("model.weights.json", max_shard_size=0.25)  # doctest: +SKIP
+    """
+    if max_shard_size is None:
+        from .weights_h5 import save_weights as write
+
+        write(model, filepath, overwrite=overwrite)
+        return
+    filepath = os.fspath(filepath)
+    if not filepath.endswith(("weights.h5", "weights.json")):
+        raise ValueError("The filename must end in `.weights.json` when `max_shard_size` is specified. "
+                         f"Received: filepath={filepath}")
+    if not isinstance(max_shard_size, (int, float)) or isinstance(max_shard_size, bool) or max_shard_size <= 0:
+        raise ValueError(f"save_weights: `max_shard_size` must be a positive number of GB. "
+                         f"Received: max_shard_size={max_shard_size!r}")
+    if not overwrite and os.path.exists(filepath):
+        raise FileExistsError(f"save_weights: {filepath} exists and overwrite=False")
+    from .sharded_h5 import save_sharded
+
+    save_sharded(model, filepath, max_shard_size)
 
 
 def load_weights(model, filepath, skip_mismatch: bool = False, **kwargs) -> None:
@@ -79,13 +94,18 @@ def load_weights(model, filepath, skip_mismatch: bool = False, **kwargs) -> None
 
         read(model, filepath, skip_mismatch)
         return
+    if filepath.endswith(".weights.json"):
+        from .sharded_h5 import load_sharded
+
+        load_sharded(model, filepath, skip_mismatch)
+        return
     if filepath.endswith((".h5", ".hdf5")):
         from .legacy_h5 import load_legacy_weights
 
         load_legacy_weights(model, filepath, skip_mismatch=skip_mismatch)
         return
     raise ValueError(f"File format not supported: filepath={filepath}. kerax loads weights from `.weights.h5`, "
-                     "`.keras` and legacy `.h5` files")
+                     "sharded `.weights.json`, `.keras` and legacy `.h5` files")
 
 
 def model_to_json(model, **kwargs) -> str:
@@ -103,30 +123,3 @@ def model_from_json(json_string: str, custom_objects=None):
     except (TypeError, ValueError) as e:
         raise SavingError("model_from_json: invalid JSON", expected="a JSON object", found=str(e)) from None
     return deserialize_keras_object(config, custom_objects=custom_objects)
-
-
-def clone_model(model, input_tensors=None, clone_function=None, call_function=None, recursive=False, **kwargs):
-    """A model of the same architecture with new layers and fresh weights (Keras's clone_model).
-
-    `clone_function(layer)` may replace each layer of a Sequential model.
-    """
-    from ..models.sequential import Sequential
-
-    if input_tensors is not None or call_function is not None or kwargs:
-        raise NotImplementedError("clone_model: `input_tensors`, `call_function` and extra arguments are not "
-                                  "supported by kerax")
-    if clone_function is not None:
-        if not isinstance(model, Sequential):
-            raise NotImplementedError("clone_model: `clone_function` is supported for Sequential models only")
-        layers = [clone_function(layer) for layer in model.layers]
-        clone = Sequential(name=model.name)
-        if model._input_layer is not None:
-            from ..layers.input_layer import Input
-
-            clone.add(Input(batch_shape=model._input_layer.batch_shape, dtype=model._input_layer.dtype))
-        for layer in layers:
-            clone.add(layer)
-        return clone
-    config = serialize_keras_object(model)
-    config.pop("compile_config", None)
-    return deserialize_keras_object(config)

@@ -6,14 +6,13 @@ import datetime
 import io
 import json
 import os
+import time
 import zipfile
-
-import h5py
 
 from ...runtime.atomic import atomic_write
 from ..initializers import placeholders
 from .errors import SavingError, reading
-from .weights_h5 import _require_built, open_h5, read_weights, write_weights
+from .weights_h5 import _require_built, open_h5, read_weights, weights_image
 
 CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
 # The Keras version kerax writes files as: the format of Keras 3 that it follows.
@@ -29,14 +28,16 @@ def save_keras(model, filepath) -> None:
     config = json.dumps(serialize_keras_object(model))
     metadata = json.dumps({"keras_version": KERAS_VERSION, "date_saved":
                            datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"), "kerax_version": _kerax_version()})
-    weights = io.BytesIO()
-    with h5py.File(weights, "w") as f:
-        write_weights(model, f)
+    image = weights_image(model)
     with atomic_write(filepath, "wb") as raw:
         with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_STORED) as zf:
             zf.writestr(METADATA, metadata)
             zf.writestr(CONFIG, config)
-            zf.writestr(WEIGHTS, weights.getbuffer())
+            # the H5 file streams straight into its member: each array's buffer is written once
+            member = zipfile.ZipInfo(WEIGHTS, date_time=time.localtime()[:6])
+            member.compress_type, member.file_size = zipfile.ZIP_STORED, image.size
+            with zf.open(member, "w") as out:
+                image.write_to(out)
 
 
 def _kerax_version() -> str:

@@ -14,9 +14,10 @@ import h5py
 import jax
 import numpy as np
 
-from ...runtime.atomic import atomic_path
+from ...runtime.atomic import atomic_write
 from .. import naming
 from .errors import SavingError, reading
+from .h5_image import H5Image
 
 _SKIP = {}  # type -> attribute names of the bare base class, never walked
 
@@ -119,22 +120,43 @@ def _group_name(path: str) -> str:
 
 
 # -- writing --------------------------------------------------------------------------------------------------
-def write_weights(model, target, include_optimizer: bool = True) -> None:
-    """Write every weight of `model` (and its optimizer's state) into an open h5py File."""
+def write_weights(model, store, include_optimizer: bool = True) -> None:
+    """Hand every weight of `model` (and its optimizer's state) to `store` in Keras's order:
+    `store.make(group_path, name)` opens an object's group, `store.put(key, array)` adds one weight."""
     entries = walk(model, include_optimizer)
     variables = [v for _, obj in entries for v in own_variables(obj)]
     values = iter(jax.device_get([v.value for v in variables]))  # one transfer for the whole model
     for path, obj in entries:
-        group = target.create_group(_group_name(path))
         name = getattr(obj, "name", None)
-        if isinstance(name, str):
-            group.attrs["name"] = name
+        store.make(_group_name(path), name if isinstance(name, str) else None)
         for i, _ in enumerate(own_variables(obj)):
-            array = np.asarray(next(values))
-            if array.dtype.name == "bfloat16":
-                group.create_dataset(str(i), data=array.astype(np.float32)).attrs["dtype"] = "bfloat16"
-            else:
-                group.create_dataset(str(i), data=array)
+            store.put(str(i), np.asarray(next(values)))
+
+
+class ImageStore:
+    """A `write_weights` store building one H5 file as an `H5Image`."""
+
+    def __init__(self):
+        self.image = H5Image()
+        self._group = None
+
+    def make(self, group_path: str, name: str | None) -> None:
+        self._group = self.image.file.create_group(group_path)
+        if name is not None:
+            self._group.attrs["name"] = name
+
+    def put(self, key: str, array) -> None:
+        self.image.put(self._group, key, array)
+
+
+def weights_image(model, include_optimizer: bool = True) -> H5Image:
+    """`model`'s weights as a closed `H5Image` in Keras's `.weights.h5` layout, ready to stream."""
+    store = ImageStore()
+    try:
+        write_weights(model, store, include_optimizer)
+    finally:
+        store.image.close()
+    return store.image
 
 
 def save_weights(model, filepath, overwrite: bool = True) -> None:
@@ -147,9 +169,9 @@ def save_weights(model, filepath, overwrite: bool = True) -> None:
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"save_weights: {filepath} exists and overwrite=False")
     _require_built(model, "save")
-    with atomic_path(filepath) as temp:
-        with h5py.File(temp, "w") as f:
-            write_weights(model, f)
+    image = weights_image(model)
+    with atomic_write(filepath, "wb") as f:
+        image.write_to(f)
 
 
 def _require_built(model, what: str) -> None:
@@ -178,19 +200,26 @@ def read_weights(model, source, file, skip_mismatch: bool = False, include_optim
                 continue
             raise
         planned.append((variables, arrays))
-    for variables, arrays in planned:  # assign only once the whole file has been read and checked
-        for v, a in zip(variables, arrays):
-            v.assign(a)
+    # assign only once the whole file has been read and checked, in one transfer to the device
+    variables = [v for group, _ in planned for v in group]
+    arrays = [np.asarray(a, dtype=v.dtype) for (group, values) in planned for v, a in zip(group, values)]
+    for v, a in zip(variables, jax.device_put(arrays)):
+        v.assign(a)
 
 
 def _saved_count(source, group_path: str) -> int | None:
     group = source.get(group_path)
-    return len(group) if isinstance(group, h5py.Group) else None
+    return len(group) if _is_group(group) else None
+
+
+def _is_group(item) -> bool:
+    """An h5py Group, or a group that another source (sharded files) assembles."""
+    return isinstance(item, h5py.Group) or (hasattr(item, "keys") and not isinstance(item, h5py.Dataset))
 
 
 def _read_group(source, group_path: str, variables: list, file) -> list:
     group = _get(source, group_path, file)
-    if not isinstance(group, h5py.Group):
+    if not _is_group(group):
         raise SavingError("Expected an H5 group of weights", file=file, path=group_path, expected="a group",
                           found=type(group).__name__)
     keys = sorted(group.keys(), key=lambda k: (len(k), k))
@@ -201,7 +230,7 @@ def _read_group(source, group_path: str, variables: list, file) -> list:
     arrays = []
     for i, v in enumerate(variables):
         name = f"{group_path}/{i}"
-        ds = _get(source, name, file)
+        ds = _get(group, str(i), file, shown=name)
         if not isinstance(ds, h5py.Dataset):
             raise SavingError("Expected a weight dataset", file=file, path=name, expected="a dataset",
                               found=type(ds).__name__)
@@ -219,23 +248,25 @@ def _read_group(source, group_path: str, variables: list, file) -> list:
     return arrays
 
 
-def _get(source, path: str, file):
+def _get(source, path: str, file, shown: str | None = None):
+    """`source[path]` checked: present, no links, data inside the file (errors say `shown`)."""
+    where = shown or path
     try:
         link = source.get(path, getlink=True)
         if isinstance(link, (h5py.SoftLink, h5py.ExternalLink)):
-            raise SavingError("Links are not allowed in a weights file", file=file, path=path,
+            raise SavingError("Links are not allowed in a weights file", file=file, path=where,
                               expected="a plain group or dataset", found=type(link).__name__)
         item = source.get(path)
     except SavingError:
         raise
     except (KeyError, OSError, ValueError, RuntimeError, TypeError) as e:
-        raise SavingError("Cannot read the H5 file here", file=file, path=path, expected="an intact H5 object",
+        raise SavingError("Cannot read the H5 file here", file=file, path=where, expected="an intact H5 object",
                           found=f"{type(e).__name__}: {e}") from None
     if item is None:
-        raise SavingError("Missing from the weights file", file=file, path=path, expected="a group or dataset",
+        raise SavingError("Missing from the weights file", file=file, path=where, expected="a group or dataset",
                           found="nothing")
     if isinstance(item, h5py.Dataset) and (item.external or item.is_virtual):
-        raise SavingError("External or virtual datasets are not allowed", file=file, path=path,
+        raise SavingError("External or virtual datasets are not allowed", file=file, path=where,
                           expected="data stored in the file", found="an external reference")
     return item
 

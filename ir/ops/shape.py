@@ -1,4 +1,5 @@
 """Ops that move or reinterpret data: reshape, transpose, slicing, joining, gathering."""
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -102,9 +103,9 @@ def _flip(x, *, axis):
     return jnp.flip(x, axis)
 
 
-@register("one_hot", SHAPE, "integer x as one-hot vectors along a new last axis")
-def _one_hot(x, *, num_classes, dtype):
-    return (x[..., None] == jnp.arange(num_classes, dtype=x.dtype)).astype(dtype)
+@register("one_hot", SHAPE, "integer x as one-hot vectors along a new axis (out-of-range ids: all zeros)")
+def _one_hot(x, *, num_classes, dtype, axis=-1):
+    return jax.nn.one_hot(x, num_classes, dtype=dtype, axis=axis)
 
 
 @register("constant", SOURCE, "a literal tensor: value is a number or nested tuples")

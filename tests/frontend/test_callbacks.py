@@ -148,19 +148,37 @@ def test_callbacks_read_and_write_weights_mid_fit():
     np.testing.assert_array_equal(seen[2], np.zeros_like(seen[2]))
 
 
-@pytest.mark.parametrize("k", [4])
-def test_terminate_on_nan_stops_at_the_bad_step_inside_an_execution(k, capsys):
+def conv_twin(k):
+    """A tiny convolution net: on CPU its training runs host-side (the loop plan's rule)."""
+    model = kerax.Sequential([kerax.Input((2, 2, 1)), kerax.layers.Conv2D(3, 2, activation="tanh"),
+                              kerax.layers.Flatten(), kerax.layers.Dense(1)])
+    rng = np.random.default_rng(1)
+    model.set_weights([rng.standard_normal(w.shape).astype("float32") * 0.5 for w in model.get_weights()])
+    model.compile(optimizer=kerax.optimizers.SGD(0.05), loss="mse", steps_per_execution=k)
+    return model
+
+
+NAN_CASES = {"scan": (lambda k: twin_models(kerax, k), 4, lambda x: x),
+             "single": (lambda k: twin_models(kerax, k), 1, lambda x: x),
+             "host": (conv_twin, 4, lambda x: x.reshape(-1, 2, 2, 1))}
+
+
+@pytest.mark.parametrize("plan", list(NAN_CASES))
+def test_terminate_on_nan_stops_at_the_bad_step_inside_an_execution(plan, capsys):
+    build, k, shape = NAN_CASES[plan]
     x = X.copy()
     x[8 * 5 + 3] = np.nan  # batch 5 (batch_size 8)
-    model = twin_models(kerax, k)
-    model.fit(X[:8], Y[:8], batch_size=8, epochs=1, verbose=0)
+    x, clean = shape(x), shape(X)
+    model = build(k)
+    model.fit(clean[:8], Y[:8], batch_size=8, epochs=1, verbose=0)
     history = model.fit(x, Y, batch_size=8, epochs=3, verbose=0, shuffle=False,
                         callbacks=[kerax.callbacks.TerminateOnNaN()])
+    assert model.execution_stats.loops["train_guarded"].strategy == plan  # the guard follows the plan
     assert "Batch 5: Invalid loss, terminating training" in capsys.readouterr().out
     assert history.epoch == [0] and np.isnan(history.history["loss"][0])
     # The weights are those after batch 4: the same as training on the first five batches only.
-    reference = twin_models(kerax, 1)
-    reference.fit(X[:8], Y[:8], batch_size=8, epochs=1, verbose=0)
+    reference = build(1)
+    reference.fit(clean[:8], Y[:8], batch_size=8, epochs=1, verbose=0)
     reference.fit(x[:40], Y[:40], batch_size=8, epochs=1, verbose=0, shuffle=False)
     for a, b in zip(model.get_weights(), reference.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)

@@ -142,6 +142,23 @@ def test_aliases_are_keras_names():
     assert layers.GlobalMaxPool1D is layers.GlobalMaxPooling1D
 
 
+@pytest.mark.parametrize("name", ["MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D",
+                                  "AveragePooling2D", "AveragePooling3D"])
+def test_pooling_signatures_and_defaults_are_keras(name):
+    import inspect
+
+    k = keras()
+    ours, theirs = getattr(kerax.layers, name), getattr(k.layers, name)
+    assert str(inspect.signature(ours.__init__)) == str(inspect.signature(theirs.__init__))
+    if name.startswith("Average"):  # Keras requires the window of average pooling
+        for lib in (kerax, k):
+            with pytest.raises(TypeError, match="pool_size"):
+                getattr(lib.layers, name)()
+    else:
+        config = {k: v for k, v in ours().get_config().items() if k in ("pool_size", "strides", "padding")}
+        assert config == {k: v for k, v in theirs().get_config().items() if k in config}
+
+
 @pytest.mark.parametrize("make", [
     lambda lib: lib.layers.MaxPooling2D((3, 2), strides=1, padding="same"),
     lambda lib: lib.layers.ZeroPadding2D(((1, 0), (2, 3))),

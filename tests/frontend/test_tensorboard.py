@@ -56,3 +56,64 @@ def test_without_tensorboardx_the_error_names_the_package(monkeypatch):
     monkeypatch.setitem(sys.modules, "tensorboardX", None)  # an import of it now fails
     with pytest.raises(ImportError, match="pip install tensorboardX"):
         kerax.callbacks.TensorBoard()
+
+
+def test_weights_as_images_as_keras_lays_them_out(tmp_path):
+    import io
+
+    Image = pytest.importorskip("PIL.Image", reason="write_images needs pillow (the test extra)")
+
+    model = kerax.Sequential([kerax.Input((4, 4, 1)), kerax.layers.Conv2D(5, 3, name="conv"), kerax.layers.Flatten(),
+                              kerax.layers.Dense(3, name="out")])
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.random.default_rng(0).random((8, 4, 4, 1), "float32")
+    model.fit(x, np.zeros((8, 3), "float32"), epochs=3, verbose=0,
+              callbacks=[kerax.callbacks.TensorBoard(tmp_path, histogram_freq=2, write_images=True)])
+    train = read(tmp_path / "train")
+    images = sorted(train.Tags()["images"])
+    kernel, bias = model.get_layer("out").kernel.path, model.get_layer("out").bias.path
+    conv = model.get_layer("conv").kernel.path
+    # 5 conv kernels, of which tf.summary.image keeps 3; the conv bias; the Dense kernel and bias
+    assert images == sorted([f"{conv}/image/{i}" for i in range(3)] + [f"{model.get_layer('conv').bias.path}/image",
+                                                                    f"{kernel}/image", f"{bias}/image"])
+    assert [e.step for e in train.Images(f"{kernel}/image")] == [0, 2]  # with the histograms
+
+
+    def pixels(tag):
+        image = np.asarray(Image.open(io.BytesIO(train.Images(tag)[-1].encoded_image_string)))
+        return image if image.ndim == 2 else image[..., 0]  # grey, in however many channels
+
+    # tf.summary.image's float-to-byte conversion, written out by hand
+    weights = model.get_layer("out").kernel.numpy()  # (20, 3): shown transposed, longer axis across
+    np.testing.assert_array_equal(pixels(f"{kernel}/image"),
+                                  np.clip(weights.T * 255.5, 0, 255).astype(np.uint8))
+    assert pixels(f"{bias}/image").shape == (3, 1)  # a bias: one column
+    first = model.get_layer("conv").kernel.numpy()[:, :, 0, 0]
+    np.testing.assert_array_equal(pixels(f"{conv}/image/0"), np.clip(first * 255.5, 0, 255).astype(np.uint8))
+
+
+def test_embeddings_for_the_projector(tmp_path):
+    from google.protobuf import text_format
+    from tensorboard.plugins.projector import projector_config_pb2, projector_plugin
+
+    model = kerax.Sequential([kerax.Input((3,), dtype="int32"), kerax.layers.Embedding(10, 4, name="words"),
+                              kerax.layers.Flatten(), kerax.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    tokens = np.random.default_rng(0).integers(0, 10, (16, 3))
+    model.fit(tokens, np.zeros((16, 1), "float32"), epochs=2, verbose=0,
+              callbacks=[kerax.callbacks.TensorBoard(tmp_path, embeddings_freq=1,
+                                                     embeddings_metadata={"words": "words.tsv"})])
+    config = text_format.Parse((tmp_path / "projector_config.pbtxt").read_text(),
+                               projector_config_pb2.ProjectorConfig())
+    (embedding,) = config.embeddings
+    assert embedding.tensor_name == model.get_layer("words").embeddings.path
+    assert list(embedding.tensor_shape) == [10, 4] and embedding.metadata_path == "words.tsv"
+    path = projector_plugin._rel_to_abs_asset_path(embedding.tensor_path, str(tmp_path / "projector_config.pbtxt"))
+    np.testing.assert_allclose(projector_plugin._read_tensor_tsv_file(path),
+                               model.get_layer("words").embeddings.numpy(), rtol=1e-7)
+    assert sorted(p.name for p in (tmp_path / "train").glob("keras_embedding.ckpt-*")) == [
+        "keras_embedding.ckpt-0.weights.h5", "keras_embedding.ckpt-1.weights.h5"]
+    with pytest.raises(ValueError, match="Unrecognized `Embedding` layer names"):
+        model.fit(tokens, np.zeros((16, 1), "float32"), epochs=1, verbose=0,
+                  callbacks=[kerax.callbacks.TensorBoard(tmp_path, embeddings_freq=1,
+                                                         embeddings_metadata={"nope": "x.tsv"})])

@@ -80,6 +80,11 @@ def test_backend_dtype_helpers_match_keras():
 
 
 @pytest.mark.parametrize("name,args,kwargs", [
+    ("normal", ((3, 4),), {"mean": 1.0, "stddev": 2.0, "seed": 11}),
+    ("normal", ((5,),), {"dtype": "float16", "seed": 4}),
+    ("uniform", ((3, 4),), {"minval": -2.0, "maxval": 3.0, "seed": 12}),
+    ("dropout", (np.arange(1.0, 13.0, dtype="float32").reshape(3, 4), 0.5), {"seed": 13}),
+    ("dropout", (np.ones((3, 4), "float32"), 0.25), {"noise_shape": (3, 1), "seed": 14}),
     ("randint", ((3, 4), 0, 10), {"seed": 5}),
     ("truncated_normal", ((3, 4),), {"mean": 1.0, "stddev": 2.0, "seed": 7}),
     ("categorical", (np.log(np.array([[0.2, 0.8], [0.9, 0.1]], "float32")), 6), {"seed": 3}),

@@ -2,6 +2,7 @@
 hand where Keras would hand back a tf.data Dataset."""
 import io
 import os
+import re
 import shutil
 import tarfile
 
@@ -96,11 +97,17 @@ def test_a_py_dataset_trains_a_model():
 
 
 def test_progbar_averages_values_and_writes_keras_style_lines(capsys):
-    bar = kerax.utils.Progbar(4, verbose=1, stateful_metrics=["acc"])
-    bar.update(2, values=[("loss", 1.0), ("acc", 0.5)])
-    bar.add(2, values=[("loss", 0.0), ("acc", 0.9)])
-    out = capsys.readouterr().out
-    assert "4/4" in out and "loss: 0.5000" in out and "acc: 0.9000" in out
+    def draw(library):
+        bar = library.utils.Progbar(6, verbose=1, stateful_metrics=["acc"])
+        bar.update(2, values=[("loss", 1.0), ("acc", 0.5)])
+        bar.add(2, values=[("loss", 0.0), ("acc", 0.9)])  # drawn at once only if 0.05 s went by
+        bar.add(2, values=[("loss", 0.25), ("acc", 0.7)])  # final: its own values, not averages
+        return [line.rstrip("\b") for line in capsys.readouterr().out.split("\r")][1:]
+
+    ours, theirs = draw(kerax), draw(keras())
+    masked = [re.sub(r"\d+(us|ms|s)/step", "T", line) for line in (ours[0], ours[-1], theirs[0], theirs[-1])]
+    assert masked[:2] == masked[2:]
+    assert "loss: 0.2500 - acc: 0.7000" in ours[-1] and "loss: 1.0000 - acc: 0.5000" in ours[0]
     kerax.utils.disable_interactive_logging()
     try:
         quiet = kerax.utils.Progbar(2, verbose=1)

@@ -1,17 +1,19 @@
 """Mixed precision in the benchmark: the same MLP under the "mixed_float16" policy (float16
-compute, float32 variables, dynamic loss scaling) in kerax and Keras 3, one run, beside kerax
-in float32 for what the policy itself costs or saves on this machine."""
+compute, float32 variables, dynamic loss scaling) in kerax and Keras 3 at steps_per_execution 1
+and K, beside kerax in float32 for what the policy itself costs or saves on this machine. The
+contenders take turns (convnets.race), so a change in the machine's load touches all alike."""
 from __future__ import annotations
 
-from .models import _classifier_data, _compile_classifier, _keras, _time_fit
+from .convnets import fit_runner, race
+from .models import _classifier_data, _compile_classifier, _keras
 
 
-def mixed_mlp(repeats=3, keras_peer=True, k=32, policy="mixed_float16"):
+def mixed_mlp(repeats=3, keras_peer=True, k=8, policy="mixed_float16"):
     """MLP 128-512-512-10, batch 128, Adam wrapped in LossScaleOptimizer (as compile does for
-    mixed_float16), steps_per_execution `k`."""
+    mixed_float16), steps_per_execution 1 and `k`."""
     import kerax
 
-    batch, dims, steps = 128, [128, 512, 512, 10], 32 * 20
+    batch, dims, steps = 128, [128, 512, 512, 10], 8 * 12
     x, y = _classifier_data((dims[0],), steps, batch)
 
     def build(lib, spe, name):
@@ -26,11 +28,16 @@ def mixed_mlp(repeats=3, keras_peer=True, k=32, policy="mixed_float16"):
         finally:
             lib.config.set_dtype_policy("float32")
 
-    result = {"what": f"MLP {'-'.join(map(str, dims))}, batch {batch}, Adam, policy {policy} (loss-scaled), "
-                      f"steps_per_execution {k}; kerax_float32 is the same model without the policy"}
-    result["kerax"] = _time_fit(build(kerax, k, policy), x, y, batch, repeats)
-    result["kerax_float32"] = _time_fit(build(kerax, k, "float32"), x, y, batch, repeats)
     keras = _keras() if keras_peer else None
-    if keras is not None:
-        result[f"keras_spe{k}"] = _time_fit(build(keras, k, policy), x, y, batch, repeats)
+    runners = {}
+    for spe in (1, k):
+        runners[f"kerax_spe{spe}"] = fit_runner(build(kerax, spe, policy), x, y, batch)
+        if keras is not None:
+            runners[f"keras_spe{spe}"] = fit_runner(build(keras, spe, policy), x, y, batch)
+    runners[f"kerax_float32_spe{k}"] = fit_runner(build(kerax, k, "float32"), x, y, batch)
+    result = {"what": f"MLP {'-'.join(map(str, dims))}, batch {batch}, Adam, policy {policy} (loss-scaled), "
+                      f"steps_per_execution 1 and {k}; kerax_float32 is the same model without the policy; "
+                      "contenders take turns", **race(runners, repeats)}
+    result["pairs"] = ([(f"kerax_spe{spe}", f"keras_spe{spe}") for spe in (1, k)] if keras is not None else []) + [
+        (f"kerax_spe{k}", f"kerax_float32_spe{k}")]
     return result

@@ -51,6 +51,8 @@ def tiny_mlp(repeats=3, keras_peer=True, k=64):
 
     runners = {"kerax": fit_runner(build(kerax, k), x, y, batch, shuffle=False),
                "kerax_shuffled": fit_runner(build(kerax, k), x, y, batch),
+               "kerax_spe1": fit_runner(build(kerax, 1), x, y, batch, shuffle=False),
+               "kerax_spe1_kept": fit_runner(_kept_state(build(kerax, 1), x, y, batch), x, y, batch, shuffle=False),
                f"jax_scan{k}": reference.scan_epoch_runner(reference.mlp_loss, reference.mlp_params(dims), x, y, batch, k)}
     keras = _keras() if keras_peer else None
     if keras is not None:
@@ -59,6 +61,15 @@ def tiny_mlp(repeats=3, keras_peer=True, k=64):
     return {"what": f"MLP {'-'.join(map(str, dims))}, batch {batch}, Adam, steps_per_execution {k}; kerax = "
                     "fit(shuffle=False), the reference's work; Keras and kerax_shuffled shuffle, as fit does; "
                     "contenders take turns", **race(runners, repeats)}
+
+
+def _kept_state(model, x, y, batch):
+    """`model` whose train program does not donate the state, as a program with a host callback
+    runs (lowering/donation.py): what keeping the last state alive through a call costs."""
+    model.fit(x[:batch], y[:batch], batch_size=batch, epochs=1, verbose=0)
+    for program in model._executables["train"].jitted.values():
+        program.keep_inputs()
+    return model
 
 
 def _classifier_data(shape, steps, batch, classes=10, integer_max=None):
