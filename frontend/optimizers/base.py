@@ -384,7 +384,9 @@ class Optimizer:
                              f"of model variables stored in the optimizer ({len(self._model_variables_moving_average)})."
                              " Please check if the optimizer was called on your model.")
         for var, average in zip(var_list, self._model_variables_moving_average):
-            var.assign(average.value)
+            # A copy (made on the host, no device program): one buffer held by both variables
+            # would be donated twice by the next training or evaluation program.
+            var.assign(np.array(average.value))
 
     def set_weights(self, weights) -> None:
         if not self.built:
