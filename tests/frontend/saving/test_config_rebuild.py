@@ -1,5 +1,6 @@
-"""A layer whose `build` needs more than the input shape is rebuilt by its own
-`build_from_config` when a model is loaded, as Keras's deserialization does."""
+"""Rebuilding models from configs as Keras does: a layer whose `build` needs more than the input
+shape is built by its own `build_from_config` when a model is loaded, and `from_config` takes
+`custom_objects=` for classes that are not registered."""
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
@@ -7,7 +8,10 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
+import pytest  # noqa: E402
+
 import kerax  # noqa: E402
+from kerax.saving import SavingError  # noqa: E402
 
 
 def _layer_class(lib):
@@ -62,3 +66,33 @@ def test_kerax_round_trip_rebuilds_it_with_its_own_build_config(tmp_path):
     loaded = kerax.models.load_model(tmp_path / "m.keras", custom_objects={"InitBuild": cls})
     assert loaded.layers[0].layer_init == "random_normal" and loaded.layers[0].built
     np.testing.assert_allclose(loaded(x), expected, rtol=1e-6)
+
+
+class Unregistered(kerax.layers.Layer):
+    def __init__(self, units=2):
+        super().__init__()
+        self.units = units
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units))
+
+    def call(self, x):
+        return kerax.ops.matmul(x, self.w)
+
+    def get_config(self):
+        return {"units": self.units}
+
+
+@pytest.mark.parametrize("kind", ["functional", "sequential"])
+def test_from_config_takes_custom_objects(kind):
+    if kind == "functional":
+        inputs = kerax.Input((4,))
+        model, cls = kerax.Model(inputs, Unregistered(3)(inputs)), kerax.Model
+    else:
+        model, cls = kerax.Sequential([kerax.Input((4,)), Unregistered(3)]), kerax.Sequential
+    config = model.get_config()
+    with pytest.raises(SavingError, match="Unregistered"):
+        cls.from_config(config)
+    rebuilt = cls.from_config(config, custom_objects={"Unregistered": Unregistered})
+    assert isinstance(rebuilt.layers[-1], Unregistered) and rebuilt.layers[-1].units == 3
+    assert rebuilt(np.ones((2, 4), "float32")).shape == (2, 3)
