@@ -96,3 +96,32 @@ def test_from_config_takes_custom_objects(kind):
     rebuilt = cls.from_config(config, custom_objects={"Unregistered": Unregistered})
     assert isinstance(rebuilt.layers[-1], Unregistered) and rebuilt.layers[-1].units == 3
     assert rebuilt(np.ones((2, 4), "float32")).shape == (2, 3)
+
+
+def _square(x):
+    return x**2
+
+
+def test_a_registered_activation_is_saved_by_its_registered_name_and_loads(tmp_path):
+    theirs_fn = keras.saving.register_keras_serializable(package="rebuild_tests", name="square")(_square)
+    ours_fn = kerax.saving.register_keras_serializable(package="rebuild_tests", name="square")(_square)
+    ours_dense = kerax.layers.Dense(2, activation=ours_fn)
+    assert ours_dense.get_config()["activation"] == keras.layers.Dense(2, activation=theirs_fn).get_config()["activation"]
+    x = np.random.default_rng(1).standard_normal((3, 4)).astype("float32")
+    inputs = keras.Input((4,))
+    theirs = keras.Model(inputs, keras.layers.Dense(2, activation=theirs_fn)(inputs))
+    theirs.save(tmp_path / "act.keras")
+    ours = kerax.models.load_model(tmp_path / "act.keras")
+    assert ours.layers[-1].activation is ours_fn
+    np.testing.assert_allclose(ours(x), theirs(x), rtol=1e-5, atol=1e-6)
+
+
+def test_layers_serialize_and_deserialize_as_keras():
+    dense = kerax.layers.Dense(3, activation="relu", name="d")
+    config = kerax.layers.serialize(dense)
+    assert config["class_name"] == "Dense" and config == {**keras.layers.serialize(keras.layers.Dense(3, activation="relu", name="d")),
+                                                          "config": config["config"]}
+    again = kerax.layers.deserialize(config)
+    assert isinstance(again, kerax.layers.Dense) and again.units == 3 and again.name == "d"
+    custom = kerax.layers.deserialize(kerax.layers.serialize(Unregistered(5)), custom_objects={"Unregistered": Unregistered})
+    assert isinstance(custom, Unregistered) and custom.units == 5
