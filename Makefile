@@ -16,7 +16,7 @@ demo: $(STAMP)
 	$(PY) -m kerax.tools.demo
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --maxprocesses 4 --durations 15
 
 bench: $(STAMP)
 	$(PY) -m kerax.tools.bench

@@ -5,6 +5,7 @@ import jax
 import jax.numpy as jnp
 
 from ..registry import COMPOSITE, CONTRACTION, register
+from .tiled_pool import tiled_max_pool, tiles_exactly
 
 
 def _matmul_flops(in_types, out_types, attrs, n):
@@ -62,6 +63,8 @@ def _window(x_ndim, pool_size, strides, data_format):
 
 @register("max_pool", COMPOSITE, "maximum over sliding windows")
 def _max_pool(x, *, pool_size, strides, padding, data_format):
+    if tiles_exactly(pool_size, strides, padding):
+        return tiled_max_pool(x, pool_size, padding, data_format)
     window, step = _window(x.ndim, pool_size, strides, data_format)
     # A Python scalar init lets JAX see the max monoid, which it knows how to differentiate.
     init = -jnp.inf if jnp.issubdtype(x.dtype, jnp.floating) else int(jnp.iinfo(x.dtype).min)

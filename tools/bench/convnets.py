@@ -13,10 +13,10 @@ import numpy as np
 from . import reference_conv
 
 
-def fit_runner(model, x, y, batch: int):
+def fit_runner(model, x, y, batch: int, shuffle: bool = True):
     """A function that runs one epoch of `model.fit` and returns its number of steps."""
     def epoch() -> int:
-        model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
+        model.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=shuffle)
         return len(x) // batch
 
     return epoch

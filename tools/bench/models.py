@@ -47,16 +47,18 @@ def tiny_mlp(repeats=3, keras_peer=True, k=64):
                       steps_per_execution=spe)
         return model
 
-    result = {"what": f"MLP {'-'.join(map(str, dims))}, batch {batch}, Adam, steps_per_execution {k}; "
-                      "kerax = fit(shuffle=False), the reference's work; Keras and kerax_shuffled shuffle, as fit does"}
-    result["kerax"] = _time_fit(build(kerax, k), x, y, batch, repeats, shuffle=False)
-    result["kerax_shuffled"] = _time_fit(build(kerax, k), x, y, batch, repeats)
-    result[f"jax_scan{k}"] = reference.time_scan(reference.mlp_loss, reference.mlp_params(dims), x, y, batch, k, repeats)
+    from .convnets import fit_runner, race
+
+    runners = {"kerax": fit_runner(build(kerax, k), x, y, batch, shuffle=False),
+               "kerax_shuffled": fit_runner(build(kerax, k), x, y, batch),
+               f"jax_scan{k}": reference.scan_epoch_runner(reference.mlp_loss, reference.mlp_params(dims), x, y, batch, k)}
     keras = _keras() if keras_peer else None
     if keras is not None:
-        result[f"keras_spe{k}"] = _time_fit(build(keras, k), x, y, batch, repeats)
-        result["keras_spe1"] = _time_fit(build(keras, 1), x, y, batch, repeats)
-    return result
+        runners[f"keras_spe{k}"] = fit_runner(build(keras, k), x, y, batch)
+        runners["keras_spe1"] = fit_runner(build(keras, 1), x, y, batch)
+    return {"what": f"MLP {'-'.join(map(str, dims))}, batch {batch}, Adam, steps_per_execution {k}; kerax = "
+                    "fit(shuffle=False), the reference's work; Keras and kerax_shuffled shuffle, as fit does; "
+                    "contenders take turns", **race(runners, repeats)}
 
 
 def _classifier_data(shape, steps, batch, classes=10, integer_max=None):
@@ -90,16 +92,17 @@ def convnet(repeats=3, keras_peer=True, k=8):
                                 lib.layers.MaxPooling2D(2), lib.layers.Flatten(), lib.layers.Dense(10)])
         return _compile_classifier(model, lib, spe)
 
+    from .convnets import fit_runner, race
+
     unroll = jax.default_backend() == "cpu"
-    result = {"what": f"convnet 16x16x1, batch {batch}, Adam, steps_per_execution {k}"
-                      + (" (CPU: the reference scan unrolled too, as kerax does)" if unroll else "")}
-    result["kerax"] = _time_fit(build(kerax, k), x, y, batch, repeats)
-    result[f"jax_scan{k}"] = reference.time_scan(reference.convnet_loss, reference.convnet_params(size), x, y, batch, k,
-                                                 repeats, unroll=unroll)
+    runners = {"kerax": fit_runner(build(kerax, k), x, y, batch),
+               f"jax_scan{k}": reference.scan_epoch_runner(reference.convnet_loss, reference.convnet_params(size),
+                                                           x, y, batch, k, unroll=unroll)}
     keras = _keras() if keras_peer else None
     if keras is not None:
-        result[f"keras_spe{k}"] = _time_fit(build(keras, k), x, y, batch, repeats)
-    return result
+        runners[f"keras_spe{k}"] = fit_runner(build(keras, k), x, y, batch)
+    return {"what": f"convnet 16x16x1, batch {batch}, Adam, steps_per_execution {k}; contenders take turns"
+                    + (" (CPU: the reference scan unrolled)" if unroll else ""), **race(runners, repeats)}
 
 
 def lstm(repeats=3, keras_peer=True, k=16):

@@ -41,28 +41,6 @@ def scan_trainer(loss_fn, params, k: int, lr=1e-3, unroll: bool = False):
     return multi, init(params)
 
 
-def time_scan(loss_fn, params, x, y, batch: int, k: int, repeats: int = 1, unroll: bool = False) -> float:
-    """Steps per second of the hand-written scan over (x, y), after one warm-up call."""
-    import time
-
-    multi, opt = scan_trainer(loss_fn, params, k, unroll=unroll)
-    steps = len(x) // batch
-    calls = steps // k
-    xs = x[: calls * k * batch].reshape(calls, k, batch, *x.shape[1:])
-    ys = y[: calls * k * batch].reshape(calls, k, batch, *y.shape[1:])
-    params = jax.tree.map(jnp.copy, params)
-    (params, opt), loss = multi(params, opt, xs[0], ys[0])
-    jax.block_until_ready(loss)
-    best = 0.0
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for i in range(calls):
-            (params, opt), loss = multi(params, opt, xs[i], ys[i])
-        jax.block_until_ready(loss)
-        best = max(best, calls * k / (time.perf_counter() - start))
-    return best
-
-
 def mlp_loss(params, x, y):
     h = x
     for i, (w, b) in enumerate(params):
@@ -133,10 +111,10 @@ def lstm_params(vocab, dim, units, seed=0):
             normal(units, 10), jnp.zeros(10)]
 
 
-def scan_epoch_runner(loss_fn, params, x, y, batch: int, k: int):
+def scan_epoch_runner(loss_fn, params, x, y, batch: int, k: int, unroll: bool = False):
     """A function that trains one epoch of the hand-written scan (K steps per call) and returns
     its number of steps; for `convnets.race`, which lets contenders take turns."""
-    multi, opt = scan_trainer(loss_fn, params, k)
+    multi, opt = scan_trainer(loss_fn, params, k, unroll=unroll)
     calls = (len(x) // batch) // k
     xs = x[: calls * k * batch].reshape(calls, k, batch, *x.shape[1:])
     ys = y[: calls * k * batch].reshape(calls, k, batch, *y.shape[1:])
