@@ -42,8 +42,10 @@ def _outputs_and_grads(layer, inputs, training, kwargs, differentiable):
         out, _ = layer.stateless_call(trainable_values, non_trainable, args, **call_kwargs)
         return out
 
+    # Jitted, so each side compiles its layer once instead of op by op (an eager JAX call
+    # compiles every primitive, and every primitive of the backward pass, on its own).
     xs = [jnp.asarray(x) for x in _as_list(inputs)]
-    outputs = run(trainable, xs)
+    outputs = jax.jit(run)(trainable, xs)
     flat = jax.tree.leaves(outputs)
     rng = np.random.default_rng(1)
     cotangents = [jnp.asarray(rng.standard_normal(o.shape).astype(np.float32)) for o in flat]
@@ -55,7 +57,7 @@ def _outputs_and_grads(layer, inputs, training, kwargs, differentiable):
         return sum(jnp.sum(o.astype(jnp.float32) * c) for o, c in zip(out, cotangents) if jnp.issubdtype(o.dtype, jnp.floating))
 
     float_xs = [x for x, d in zip(xs, differentiable) if d]
-    weight_grads, input_grads = jax.grad(projection, argnums=(0, 1))(trainable, float_xs)
+    weight_grads, input_grads = jax.jit(jax.grad(projection, argnums=(0, 1)))(trainable, float_xs)
     return [np.asarray(o) for o in flat], (weight_grads, input_grads)
 
 
