@@ -53,6 +53,17 @@ def test_jax_value_and_grad_loop_over_stateless_call():
     assert float(final) < losses[-1]  # the last step still lowered the loss
 
 
+def loss_and_grads(model, trainable, non_trainable, x, y):
+    """The JAX pattern of Keras's guides inside a train_step: (loss, y_pred, non_trainable, grads)."""
+
+    def loss_of(trainable):
+        y_pred, nt = model.stateless_call(trainable, non_trainable, x, training=True)
+        return model.compute_loss(x, y, y_pred), (y_pred, nt)
+
+    (loss, (y_pred, nt)), grads = jax.value_and_grad(loss_of, has_aux=True)(trainable)
+    return loss, y_pred, nt, grads
+
+
 class ClippedModel(kerax.Model):
     """Keras 3's JAX-style train_step override: gradients clipped to [-0.01, 0.01]."""
 
@@ -68,12 +79,7 @@ class ClippedModel(kerax.Model):
         self.steps_seen += 1  # counted while tracing: one trace per compiled program
         trainable, non_trainable, optimizer_vars, metric_vars = state
         x, y = data
-
-        def loss_of(trainable):
-            y_pred, nt = self.stateless_call(trainable, non_trainable, x, training=True)
-            return self.compute_loss(x, y, y_pred), (y_pred, nt)
-
-        (loss, (y_pred, nt)), grads = jax.value_and_grad(loss_of, has_aux=True)(trainable)
+        loss, y_pred, nt, grads = loss_and_grads(self, trainable, non_trainable, x, y)
         grads = [jax.numpy.clip(g, -0.01, 0.01) for g in grads]
         trainable, optimizer_vars = self.optimizer.stateless_apply(optimizer_vars, grads, trainable)
         logs, new_metric_vars, start = {}, [], 0
@@ -106,12 +112,7 @@ def _guide_model(lib):
         def train_step(self, state, data):
             trainable, non_trainable, optimizer_vars, metric_vars = state
             x, y = data
-
-            def loss_of(trainable):
-                y_pred, nt = self.stateless_call(trainable, non_trainable, x, training=True)
-                return self.compute_loss(x, y, y_pred), (y_pred, nt)
-
-            (loss, (y_pred, nt)), grads = jax.value_and_grad(loss_of, has_aux=True)(trainable)
+            loss, y_pred, nt, grads = loss_and_grads(self, trainable, non_trainable, x, y)
             trainable, optimizer_vars = self.optimizer.stateless_apply(optimizer_vars, grads, trainable)
             new_metric_vars, logs = [], []
             for metric in self.metrics:
