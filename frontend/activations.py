@@ -175,9 +175,15 @@ def get(identifier):
     if identifier is None:
         return linear
     if isinstance(identifier, str):
-        if identifier not in _ALL:
-            raise ValueError(f"Unknown activation {identifier!r}: expected one of {sorted(_ALL)}")
-        return _ALL[identifier]
+        if identifier in _ALL:
+            return _ALL[identifier]
+        from .saving.registry import get_registered_object  # a custom activation, registered or in scope
+
+        found = get_registered_object(identifier)
+        if not callable(found):
+            raise ValueError(f"Unknown activation {identifier!r}: expected one of {sorted(_ALL)}, or a function "
+                             "registered with register_keras_serializable or given in custom_objects")
+        return found
     if isinstance(identifier, dict):
         # Keras serializes a built-in activation as {"class_name": "function", "config": "relu", ...}.
         inner = identifier.get("config")
@@ -187,11 +193,17 @@ def get(identifier):
     raise ValueError(f"Could not interpret activation: expected a name or a callable, received {identifier!r}")
 
 
-def serialize(activation) -> str:
-    """The Keras name of a built-in activation (the function's name otherwise)."""
+def serialize(activation):
+    """The Keras name of a built-in activation; a registered function's Keras config (which
+    names it "package>name"); the function's name otherwise."""
     for name, fn in _ALL.items():
         if fn is activation:
             return name
+    from .saving.registry import get_registered_name
+
+    registered = get_registered_name(activation)
+    if ">" in registered:  # "package>name": registered with register_keras_serializable
+        return {"module": "builtins", "class_name": "function", "config": registered, "registered_name": "function"}
     return getattr(activation, "__name__", "custom")
 
 

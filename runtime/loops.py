@@ -12,10 +12,30 @@ RAN_OUT = ("Your input ran out of data; interrupting training. Make sure that yo
            "at least `steps_per_epoch * epochs` batches.")
 
 
+def flatten_logs(logs) -> dict:
+    """Logs as callbacks see them: nested dicts merged into one (a `train_step` that returns
+    `compile_metrics`' dict under a key gives its entries, as Keras's `pythonify_logs` does).
+    Logs that are not a dict are a user step's error, named here rather than deep in a callback."""
+    if logs is None:
+        return {}
+    if not isinstance(logs, dict):
+        raise TypeError(f"train_step/test_step: expected the logs (the first returned value) to be a dict of "
+                        f"metric names to values, received {type(logs).__name__} {logs!r:.80}")
+    if not any(isinstance(v, dict) for v in logs.values()):
+        return logs
+    flat = {}
+    for key, value in logs.items():
+        if isinstance(value, dict):
+            flat.update(flatten_logs(value))
+        else:
+            flat[key] = value
+    return flat
+
+
 def logs_to_floats(logs: dict) -> dict:
     """Bring logs to the host (this waits for the device); a per-class metric (F1Score with
     average=None) stays an array, as Keras returns it."""
-    return {k: float(v) if np.ndim(v) == 0 else np.asarray(v) for k, v in jax.device_get(logs).items()}
+    return {k: float(v) if np.ndim(v) == 0 else np.asarray(v) for k, v in jax.device_get(flatten_logs(logs)).items()}
 
 
 def run_steps(program, state, data, k_max: int, on_begin=None, on_end=None, collect: bool = False, pad: bool = False,

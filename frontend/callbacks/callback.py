@@ -6,6 +6,8 @@ index of the last step of that execution, as Keras does. Batch logs hold device 
 """
 from __future__ import annotations
 
+from ...runtime.loops import flatten_logs
+
 
 class Callback:
     """Base class: override the hooks you need.
@@ -86,7 +88,7 @@ class CallbackList:
         def call(*args, logs=None):
             if len(args) == 1 + indexed:
                 *args, logs = args
-            logs = {} if logs is None else logs  # Keras hands every hook a dict
+            logs = flatten_logs(logs)  # Keras hands every hook a flat dict, `{}` for none
             for callback in self.callbacks:
                 getattr(callback, hook)(*args, logs)
 

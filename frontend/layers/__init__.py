@@ -3,6 +3,7 @@ from .core import Activation, Dense, Dropout, Embedding, Flatten, Identity, Resh
 from .input_layer import Input, InputLayer
 from .input_spec import InputSpec
 from .layer import Layer
+from .serialize import deserialize, serialize
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
                       concatenate, dot, maximum, minimum, multiply, subtract)
 from .normalization import BatchNormalization, LayerNormalization

@@ -12,7 +12,7 @@ import numpy as np
 
 from ...lowering import lower
 from ...passes import PassManager, default_pipeline
-from ..tracing import Trace, concrete, narrow
+from ..tracing import SymbolicTensor, Trace, concrete, narrow
 from ..variables import Variable
 
 
@@ -32,6 +32,11 @@ def _argument(leaf):
     return _host(leaf) if isinstance(leaf, np.ndarray) else concrete(leaf)
 
 
+def _mask_of(leaf):
+    """The mask an earlier eager call attached to an array (Keras's `_keras_mask`), or None."""
+    return getattr(leaf, "_keras_mask", None) if isinstance(leaf, jax.Array) else None
+
+
 def flatten(args, kwargs, training):
     """(array arguments ready for the jitted call, the cache key of the call's signature)."""
     leaves, treedef = jax.tree.flatten((args, kwargs))
@@ -41,6 +46,10 @@ def flatten(args, kwargs, training):
             array = _argument(leaf)
             arrays.append(array)
             parts.append(("array", array.shape, array.dtype))
+            mask = _mask_of(leaf)
+            if mask is not None:  # the mask travels as one more argument, right after its array
+                arrays.append(mask)
+                parts.append(("mask", mask.shape, mask.dtype))
         else:
             parts.append(("static", leaf if _hashable(leaf) else repr(leaf)))
     return arrays, (treedef, tuple(parts), training)
@@ -56,7 +65,18 @@ def _hashable(x) -> bool:
 
 def _symbolic_input(trace, leaf, i):
     array = _argument(leaf)
-    return trace.input(array.shape, array.dtype, f"input_{i}")
+    symbolic = trace.input(array.shape, array.dtype, f"input_{i}")
+    mask = _mask_of(leaf)
+    if mask is not None:
+        symbolic.keras_mask = trace.input(mask.shape, mask.dtype, f"input_{i}_mask")
+    return symbolic
+
+
+def attach_masks(outputs: list, masks: list) -> None:
+    """Keras's eager contract: an output that carries a mask has it as `_keras_mask`."""
+    for out, mask in zip(outputs, masks):
+        if mask is not None and isinstance(out, jax.Array):
+            out._keras_mask = mask
 
 
 class EagerProgram:
@@ -72,7 +92,11 @@ class EagerProgram:
             out = layer._traced_call(trace, sym_args, sym_kwargs)
             flat_out, self.out_tree = jax.tree.flatten(out, is_leaf=lambda o: isinstance(o, Variable))
             self.returned_variables = {i: o for i, o in enumerate(flat_out) if isinstance(o, Variable)}
-            traced = trace.finish(flat_out, [f"output_{i}" for i in range(len(flat_out))])
+            # The outputs' masks are outputs of the program too, after the outputs themselves.
+            self.masked = [i for i, o in enumerate(flat_out) if isinstance(getattr(o, "keras_mask", None), SymbolicTensor)]
+            masks = [flat_out[i].keras_mask for i in self.masked]
+            traced = trace.finish([*flat_out, *masks], [f"output_{i}" for i in range(len(flat_out))]
+                                  + [f"output_{i}_mask" for i in self.masked])
             self.variables = list(trace.reads)
             self.names = [trace.names[v] for v in self.variables]
             self.assigned = [(v, trace.names[v]) for v in trace.assigned]
@@ -96,8 +120,18 @@ class EagerProgram:
         outputs, updates, losses = self.jitted([v.value for v in self.variables], inputs)
         for variable, name in self.assigned:
             variable.assign(updates[name])
+        outputs, masks = self.split_masks(outputs)
+        attach_masks(outputs, masks)
         outputs = [self.returned_variables.get(i, out) for i, out in enumerate(outputs)]  # Keras hands back the Variable
         return jax.tree.unflatten(self.out_tree, outputs), losses
+
+    def split_masks(self, flat: list) -> tuple:
+        """(the outputs, each output's mask or None) from the program's flat results."""
+        count = len(flat) - len(self.masked)
+        masks = [None] * count
+        for i, mask in zip(self.masked, flat[count:]):
+            masks[i] = mask
+        return list(flat[:count]), masks
 
 
 def _program(layer, args, kwargs) -> tuple:
@@ -111,7 +145,7 @@ def _program(layer, args, kwargs) -> tuple:
 
 
 def eager_call(layer, args, kwargs):
-    if len(args) == 1 and not kwargs and isinstance(args[0], (np.ndarray, jax.Array)):
+    if len(args) == 1 and not kwargs and isinstance(args[0], (np.ndarray, jax.Array)) and _mask_of(args[0]) is None:
         # The common call, one array and nothing else, finds its program by shape and dtype alone:
         # the general signature costs more than a small model's whole jitted call.
         x = _argument(args[0])
@@ -143,6 +177,7 @@ def stateless_call(layer, trainable_values, non_trainable_values, args, kwargs, 
             variables[program.name_of[variable]] = value
     inputs = [concrete(x) for x in inputs]  # `apply` runs op rules directly, which expect JAX arrays
     outputs, updates, losses = program.apply(variables, inputs)
+    outputs = program.split_masks(outputs)[0]
     new = [updates.get(program.name_of.get(v), value) for v, value in zip(non_trainable, non_trainable_values)]
     result = (jax.tree.unflatten(program.out_tree, outputs), new)
     return (*result, losses) if return_losses else result

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
+from ..metrics import Metric
+
 
 def _per_output(spec, output_names: list, what: str, default=None) -> list:
     """A single spec for every output, a list by position, or a dict by output name."""
@@ -89,39 +91,124 @@ class CompiledMetrics:
                     log = f"{names[i]}_{metric.name}" if multi else metric.name
                     self.entries.append((i, metric, weighted, log))
 
+        self.compile_metrics = None
+        if metrics is not None or weighted_metrics is not None:
+            self.compile_metrics = CompileMetrics(self.entries, names)
+
+    @property
+    def keras_metrics(self) -> list:
+        """`model.metrics` as Keras 3 lists them: the loss tracker, `compile_metrics` (every compiled
+        metric as one Metric whose result is a dict of logs), then the per-output loss trackers."""
+        wrapped = [] if self.compile_metrics is None else [self.compile_metrics]
+        return [self.trackers[0], *wrapped, *self.trackers[1:]]
+
     @property
     def metric_objects(self) -> list:
-        return [*self.trackers, *(m for _, m, _, _ in self.entries)]
+        """Every metric one by one, in the order of `keras_metrics`' variables."""
+        return [self.trackers[0], *(m for _, m, _, _ in self.entries), *self.trackers[1:]]
+
+    @property
+    def log_names(self) -> list:
+        return [self.tracker_logs[0], *(log for _, _, _, log in self.entries), *self.tracker_logs[1:]]
 
     @property
     def variables(self) -> list:
         return [v for m in self.metric_objects for v in m.variables]
 
     def _split(self, values: list) -> list:
-        out, start = [], 0
-        for m in self.metric_objects:
-            out.append(list(values[start:start + len(m.variables)]))
-            start += len(m.variables)
-        return out
+        return split_by_metric(values, self.metric_objects)
 
     def update(self, metric_values: list, losses, y_true: list, y_pred: list, sample_weight: list, batch_size):
         """Pure: new metric state and the logs it gives."""
         total, parts = losses
         groups = self._split(metric_values)
+        entries = len(self.entries)
         new = [self.trackers[0].stateless_update_state(groups[0], total, sample_weight=batch_size)]
-        for tracker, group, part in zip(self.trackers[1:], groups[1:len(self.trackers)], parts):
-            new.append(tracker.stateless_update_state(group, part, sample_weight=batch_size))
-        for (i, metric, weighted, _), group in zip(self.entries, groups[len(self.trackers):]):
+        for (i, metric, weighted, _), group in zip(self.entries, groups[1:1 + entries]):
             sw = sample_weight[i] if weighted else None
             new.append(metric.stateless_update_state(group, y_true[i], y_pred[i], sample_weight=sw))
+        for tracker, group, part in zip(self.trackers[1:], groups[1 + entries:], parts):
+            new.append(tracker.stateless_update_state(group, part, sample_weight=batch_size))
         return [v for g in new for v in g], self.results(new)
 
     def results(self, groups: list) -> dict:
-        names = [*self.tracker_logs, *(log for _, _, _, log in self.entries)]
-        return {name: m.stateless_result(g) for name, m, g in zip(names, self.metric_objects, groups)}
+        return {name: m.stateless_result(g) for name, m, g in zip(self.log_names, self.metric_objects, groups)}
 
     def logs_from(self, metric_values: list) -> dict:
         return self.results(self._split(metric_values))
 
     def reset_values(self) -> list:
         return [v for m in self.metric_objects for v in m.stateless_reset_state()]
+
+
+def split_by_metric(values: list, metrics: list) -> list:
+    """A flat list of metric state arrays cut into one list per metric."""
+    out, start = [], 0
+    for m in metrics:
+        out.append(list(values[start:start + len(m.variables)]))
+        start += len(m.variables)
+    return out
+
+
+class CompileMetrics(Metric):
+    """Keras 3's `compile_metrics`: the metrics given to `compile()`, seen as one Metric whose
+    result is a dict of logs. A custom `train_step` that loops over `self.metrics` and keeps the
+    last `stateless_result` as its logs gets that dict, as in Keras.
+
+    >>> model.compile(loss="mse", metrics=["mae"])  # doctest: +SKIP
+    >>> [m.name for m in model.metrics]  # doctest: +SKIP
+    ['loss', 'compile_metrics']
+    """
+
+    def __init__(self, entries: list, output_names: list):
+        super().__init__(name="compile_metrics")
+        self.entries = entries  # (output index, metric, weighted, log name), shared with CompiledMetrics
+        self.output_names = list(output_names)
+
+    @property
+    def variables(self) -> list:
+        return [v for _, m, _, _ in self.entries for v in m.variables]
+
+    def _per_output(self, value) -> list:
+        n = len(self.output_names)
+        if isinstance(value, dict):
+            return [value.get(name) for name in self.output_names]
+        if isinstance(value, (list, tuple)) and n > 1:
+            return list(value)
+        return [value] * n  # one tensor (or None) for every output, as Keras repeats a sample weight
+
+    def stateless_update_state(self, metric_variables, y_true, y_pred, sample_weight=None) -> list:
+        self._check_state(metric_variables)
+        y_true, y_pred, sample_weight = (self._per_output(v) for v in (y_true, y_pred, sample_weight))
+        groups = split_by_metric(metric_variables, [m for _, m, _, _ in self.entries])
+        new = []
+        for (i, metric, weighted, _), group in zip(self.entries, groups):
+            sw = sample_weight[i] if weighted else None
+            new.extend(metric.stateless_update_state(group, y_true[i], y_pred[i], sample_weight=sw))
+        return new
+
+    def stateless_result(self, metric_variables) -> dict:
+        self._check_state(metric_variables)
+        groups = split_by_metric(metric_variables, [m for _, m, _, _ in self.entries])
+        return {log: m.stateless_result(g) for (_, m, _, log), g in zip(self.entries, groups)}
+
+    def stateless_reset_state(self) -> list:
+        return [v for _, m, _, _ in self.entries for v in m.stateless_reset_state()]
+
+    def _check_state(self, metric_variables) -> None:
+        if len(metric_variables) != len(self.variables):
+            raise ValueError(f"CompileMetrics 'compile_metrics': `metric_variables` expected {len(self.variables)} "
+                             f"arrays (one per metric.variables), received {len(metric_variables)}")
+
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        variables = self.variables
+        new = self.stateless_update_state([v.value for v in variables], y_true, y_pred, sample_weight)
+        for variable, value in zip(variables, new):
+            variable.assign(value)
+
+    def result(self) -> dict:
+        return self.stateless_result([v.value for v in self.variables])
+
+    def reset_state(self) -> None:
+        for _, metric, _, _ in self.entries:
+            metric.reset_state()

@@ -131,8 +131,10 @@ class Functional(Model):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         from ..saving.graph_config import functional_from_config
+        from ..saving.registry import scope_of
 
-        return functional_from_config(cls, config)
+        with scope_of(custom_objects):
+            return functional_from_config(cls, config)
 
 
 def _check_input(model, position: int, tensor: KerasTensor, value) -> None:

@@ -159,9 +159,11 @@ class Model(Trainer, Layer):
     def from_config(cls, config, custom_objects=None):
         if cls is Model and "layers" in config and "input_layers" in config:
             from ..saving.graph_config import functional_from_config
+            from ..saving.registry import scope_of
             from .functional import Functional
 
-            return functional_from_config(Functional, config)
+            with scope_of(custom_objects):
+                return functional_from_config(Functional, config)
         return cls(**config)
 
 

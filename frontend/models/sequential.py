@@ -167,8 +167,10 @@ class Sequential(Model):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         from ..saving.graph_config import sequential_from_config
+        from ..saving.registry import scope_of
 
-        return sequential_from_config(cls, config)
+        with scope_of(custom_objects):
+            return sequential_from_config(cls, config)
 
 
 def _single_input(layer):

@@ -188,11 +188,11 @@ class Trainer(CompiledModel, Steps):
     def metrics_names(self) -> list:
         if self._compiled_metrics is None:
             return ["loss"] if self.compiled else []
-        return [*self._compiled_metrics.tracker_logs, *(log for _, _, _, log in self._compiled_metrics.entries)]
+        return self._compiled_metrics.log_names
 
     @property
     def metrics(self) -> list:
-        return [] if self._compiled_metrics is None else self._compiled_metrics.metric_objects
+        return [] if self._compiled_metrics is None else self._compiled_metrics.keras_metrics
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         verbose = _verbosity(verbose)

@@ -219,7 +219,20 @@ def _deserialize(config, where: str):
     cls = _class(name, config.get("module"), config.get("registered_name"), where)
     if not isinstance(inner, dict):
         raise SavingError(f"The config of {name} is not a dict", path=where, expected="a dict", found=type(inner).__name__)
-    return instantiate(cls, inner, where or name)
+    obj = instantiate(cls, inner, where or name)
+    _build_from_own_config(obj, config.get("build_config"), where or name)
+    return obj
+
+
+def _build_from_own_config(obj, build_config, where: str) -> None:
+    """A layer that overrides `build_from_config` is built by it right after it is made, as
+    Keras's deserialization does (its `build` may need more than the input shape)."""
+    from ..layers.layer import Layer
+
+    if (isinstance(obj, Layer) and not obj.built and isinstance(build_config, dict)
+            and type(obj).build_from_config is not Layer.build_from_config):
+        obj.build_from_config(_deserialize(build_config, f"{where}/build_config"))
+        obj.built = True
 
 
 def _field(inner, key: str, where: str):

@@ -53,6 +53,17 @@ def test_jax_value_and_grad_loop_over_stateless_call():
     assert float(final) < losses[-1]  # the last step still lowered the loss
 
 
+def loss_and_grads(model, trainable, non_trainable, x, y):
+    """The JAX pattern of Keras's guides inside a train_step: (loss, y_pred, non_trainable, grads)."""
+
+    def loss_of(trainable):
+        y_pred, nt = model.stateless_call(trainable, non_trainable, x, training=True)
+        return model.compute_loss(x, y, y_pred), (y_pred, nt)
+
+    (loss, (y_pred, nt)), grads = jax.value_and_grad(loss_of, has_aux=True)(trainable)
+    return loss, y_pred, nt, grads
+
+
 class ClippedModel(kerax.Model):
     """Keras 3's JAX-style train_step override: gradients clipped to [-0.01, 0.01]."""
 
@@ -68,12 +79,7 @@ class ClippedModel(kerax.Model):
         self.steps_seen += 1  # counted while tracing: one trace per compiled program
         trainable, non_trainable, optimizer_vars, metric_vars = state
         x, y = data
-
-        def loss_of(trainable):
-            y_pred, nt = self.stateless_call(trainable, non_trainable, x, training=True)
-            return self.compute_loss(x, y, y_pred), (y_pred, nt)
-
-        (loss, (y_pred, nt)), grads = jax.value_and_grad(loss_of, has_aux=True)(trainable)
+        loss, y_pred, nt, grads = loss_and_grads(self, trainable, non_trainable, x, y)
         grads = [jax.numpy.clip(g, -0.01, 0.01) for g in grads]
         trainable, optimizer_vars = self.optimizer.stateless_apply(optimizer_vars, grads, trainable)
         logs, new_metric_vars, start = {}, [], 0
@@ -97,3 +103,57 @@ def test_overridden_train_step_is_used_by_fit_with_several_steps_per_execution()
     change = np.abs(model.get_weights()[0] - before[0])
     assert np.all(change <= 8 * 0.01 + 1e-6) and np.any(change > 0.05)  # clipped steps, all 8 applied
     assert set(history.history) == {"loss", "mae"}
+
+
+def _guide_model(lib):
+    """The custom_train_step_in_jax guide's pattern: the logs are the last metric's result."""
+
+    class GuideModel(lib.Model):
+        def train_step(self, state, data):
+            trainable, non_trainable, optimizer_vars, metric_vars = state
+            x, y = data
+            loss, y_pred, nt, grads = loss_and_grads(self, trainable, non_trainable, x, y)
+            trainable, optimizer_vars = self.optimizer.stateless_apply(optimizer_vars, grads, trainable)
+            new_metric_vars, logs = [], []
+            for metric in self.metrics:
+                own = metric_vars[len(new_metric_vars):len(new_metric_vars) + len(metric.variables)]
+                own = metric.stateless_update_state(own, loss) if metric.name == "loss" else \
+                    metric.stateless_update_state(own, y, y_pred)
+                logs = metric.stateless_result(own)
+                new_metric_vars += own
+            return logs, (trainable, nt, optimizer_vars, new_metric_vars)
+
+    inputs = lib.Input((5,))
+    return GuideModel(inputs, lib.layers.Dense(1)(inputs))
+
+
+def test_compiled_metrics_are_one_compile_metrics_entry_whose_result_is_a_dict_as_in_keras():
+    import keras
+
+    theirs, ours = _guide_model(keras), _guide_model(kerax)
+    ours.set_weights(theirs.get_weights())
+    theirs.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse", metrics=["mae", "mse"])
+    ours.compile(optimizer=kerax.optimizers.SGD(0.1), loss="mse", metrics=["mae", "mse"])
+    expected = theirs.fit(X, Y, batch_size=16, epochs=2, shuffle=False, verbose=0).history
+    got = ours.fit(X, Y, batch_size=16, epochs=2, shuffle=False, verbose=0).history
+    assert [m.name for m in ours.metrics] == [m.name for m in theirs.metrics] == ["loss", "compile_metrics"]
+    assert set(got) == set(expected) == {"mae", "mse"}  # the dict's entries, not a "compile_metrics" key
+    for name in expected:
+        np.testing.assert_allclose(got[name], expected[name], rtol=1e-5)
+    assert ours.metrics[1].result().keys() == {"mae", "mse"}
+
+
+def test_logs_that_are_not_a_dict_are_named_as_the_step_error():
+    class BareLogs(kerax.Model):
+        def train_step(self, state, data):
+            return state[0][0].sum(), state
+
+    inputs = kerax.Input((5,))
+    model = BareLogs(inputs, layers.Dense(1)(inputs))
+    model.compile(optimizer="sgd", loss="mse")
+    try:
+        model.fit(X, Y, batch_size=16, epochs=1, verbose=0)
+    except TypeError as error:
+        assert "expected the logs" in str(error) and "received" in str(error)
+    else:
+        raise AssertionError("fit accepted logs that are not a dict")

@@ -308,3 +308,23 @@ def test_errors_name_the_layer_and_argument():
         kerax.layers.Bidirectional(kerax.layers.LSTM(2), merge_mode="max")
     with pytest.raises(ValueError, match="rank >= 3"):
         kerax.layers.TimeDistributed(kerax.layers.Dense(2))(np.ones((2, 3), "float32"))
+
+
+# -- eager calls: masks ride on the output arrays as `_keras_mask`, as in Keras on JAX ----------------
+def test_eager_outputs_carry_keras_mask_and_the_next_layer_uses_it():
+    ids = np.array([[7, 6, 3, 0, 0, 0], [7, 8, 3, 5, 9, 0]], "int32")
+    theirs, ours = keras().layers.Embedding(10, 5, mask_zero=True), kerax.layers.Embedding(10, 5, mask_zero=True)
+    expected, got = theirs(ids), ours(ids)
+    np.testing.assert_array_equal(got._keras_mask, expected._keras_mask)
+    floats = np.repeat(ids[..., None], 4, axis=-1).astype("float32")
+    np.testing.assert_array_equal(kerax.layers.Masking()(floats)._keras_mask,
+                                  keras().layers.Masking()(floats)._keras_mask)
+    # An LSTM called on the masked output skips the masked steps, as with an explicit `mask=`.
+    lstm_theirs, lstm_ours = keras().layers.LSTM(3), kerax.layers.LSTM(3)
+    reference = lstm_theirs(expected)
+    lstm_ours(got)
+    lstm_ours.set_weights(lstm_theirs.get_weights())
+    ours.set_weights(theirs.get_weights())
+    np.testing.assert_allclose(lstm_ours(ours(ids)), reference, atol=1e-5, rtol=1e-5)
+    unmasked = lstm_ours(np.asarray(ours(ids)))  # a plain array carries no mask
+    assert not np.allclose(unmasked, reference, atol=1e-3)
