@@ -202,7 +202,7 @@ def serialize(activation):
     from .saving.registry import get_registered_name
 
     registered = get_registered_name(activation)
-    if ">" in registered:  # "package>name": registered with register_keras_serializable
+    if registered != getattr(activation, "__name__", None):  # "package>name": registered with register_keras_serializable
         return {"module": "builtins", "class_name": "function", "config": registered, "registered_name": "function"}
     return getattr(activation, "__name__", "custom")
 

@@ -43,7 +43,25 @@ def deferred_signals():
     try:
         yield
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        _restore(previous)
         for signum in received:
             signal.raise_signal(signum)  # now handled by the handler it was meant for
+
+
+def _restore(handlers: dict) -> None:
+    """Put every handler back, even when one of them raises on the way.
+
+    `signal.signal` first runs the handlers of signals that arrived but have not been handled
+    yet: once a raising handler is back, setting the next one can raise its exception. Stopping
+    there would leave the deferring handlers installed for good, swallowing those signals from
+    then on, so the setting is retried and the first exception is raised at the end."""
+    error = None
+    for signum, handler in handlers.items():
+        while True:
+            try:
+                signal.signal(signum, handler)
+                break
+            except BaseException as raised:  # noqa: BLE001  (re-raised below, after every handler is back)
+                error = error or raised
+    if error is not None:
+        raise error

@@ -302,7 +302,7 @@ def test_get_unknown_name_error_text():
         optimizers.get("adamm")
     assert str(info.value).startswith(
         "Unknown optimizer 'adamm': expected one of ['adadelta', 'adafactor', 'adagrad', 'adam', 'adamax', 'adamw', "
-        "'ftrl', 'lamb', 'lion', 'lossscaleoptimizer', 'muon', 'nadam', 'rmsprop', 'sgd']")
+        "'ftrl', 'lamb', 'lion', 'lossscaleoptimizer', 'multioptimizer', 'muon', 'nadam', 'rmsprop', 'sgd']")
 
 
 def test_get_forms():

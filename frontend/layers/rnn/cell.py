@@ -20,7 +20,7 @@ def activation_name(owner: str, argument: str, identifier) -> str:
     fn = activations.get(identifier)
     name = activations.serialize(fn)
     try:
-        known = name in ACTIVATIONS and activations.get(name) is fn
+        known = isinstance(name, str) and name in ACTIVATIONS and activations.get(name) is fn
     except ValueError:
         known = False
     if not known:
