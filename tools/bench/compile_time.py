@@ -80,8 +80,9 @@ def kerax_program(name: str):
     start = time.perf_counter()
     with model._compiled_trainability():
         ModelProgram(model, signature, "train")
-    model._step_graphs.clear()  # the whole step graph: loss, optimizer and metrics imported, then the passes
-    model._step_graph("train", [x[:batch]], y[:batch], None)
+    if model._steps_in_ir:  # fit runs the whole step graph: loss, optimizer and metrics imported, then the passes
+        model.__dict__.setdefault("_step_graphs", {}).clear()
+        model._step_graph("train", [x[:batch]], y[:batch], None)
     own = time.perf_counter() - start
     # a fresh function each time: jit would otherwise find the program fit already compiled
     return (lambda: _compile_seconds(jax.jit(lambda s, b: program(s, b), donate_argnums=0), values, superbatch)), own, plan
