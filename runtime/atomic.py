@@ -13,8 +13,10 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import stat
 import sys
 import tempfile
+import threading
 
 
 @contextlib.contextmanager
@@ -56,15 +58,41 @@ def _replacing(path):
     os.makedirs(folder, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f"{_temp_prefix(path)}{os.getpid()}.", suffix=".tmp", dir=folder)
     os.close(fd)
+    old = _hold(path)
     try:
         yield temp
         os.replace(temp, path)
+        sync_folder(folder)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
         raise
-    sync_folder(folder)
+    finally:
+        if old is not None:  # the old file's blocks are freed as this closes, off the caller's path
+            threading.Thread(target=os.close, args=(old,), name="kerax-free-replaced", daemon=True).start()
     remove_stale_temporaries(path)
+
+
+def _hold(path: str) -> int | None:
+    """An open descriptor of the large regular file that `path` names, if any.
+
+    Replacing a file frees its blocks inside the rename, and on ext4 that takes ~0.1 s for
+    100 MB, waiting rather than computing (measured: unlink 0.14 s of wall time, 4 ms of CPU).
+    While a descriptor holds it, the rename only unlinks it; the freeing waits for the close."""
+    if os.name != "posix":
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)  # (never blocks on a FIFO)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISREG(info.st_mode) and info.st_size >= _HOLD_BYTES:
+            return fd
+    except OSError:
+        pass
+    os.close(fd)
+    return None
 
 
 class _EarlyWriteback:
@@ -103,6 +131,7 @@ def _load_sync_file_range():
 _sync_file_range = _load_sync_file_range() if sys.platform.startswith("linux") else None
 _SYNC_FILE_RANGE_WRITE = 2
 _WRITEBACK_BYTES = 8 << 20
+_HOLD_BYTES = 4 << 20  # smaller files free quickly: not worth a thread
 
 
 def _temp_prefix(path: str) -> str:

@@ -6,12 +6,12 @@ import datetime
 import io
 import json
 import os
-import time
 import zipfile
 
 from ...runtime.atomic import atomic_write
 from ..initializers import placeholders
 from .errors import SavingError, reading
+from .stored_zip import write_stored_zip
 from .weights_h5 import _require_built, open_h5, read_weights, weights_image
 
 CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
@@ -29,15 +29,10 @@ def save_keras(model, filepath) -> None:
     metadata = json.dumps({"keras_version": KERAS_VERSION, "date_saved":
                            datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"), "kerax_version": _kerax_version()})
     image = weights_image(model)
-    with atomic_write(filepath, "wb") as raw:
-        with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_STORED) as zf:
-            zf.writestr(METADATA, metadata)
-            zf.writestr(CONFIG, config)
-            # the H5 file streams straight into its member: each array's buffer is written once
-            member = zipfile.ZipInfo(WEIGHTS, date_time=time.localtime()[:6])
-            member.compress_type, member.file_size = zipfile.ZIP_STORED, image.size
-            with zf.open(member, "w") as out:
-                image.write_to(out)
+    with atomic_write(filepath, "wb") as f:
+        # the H5 file streams straight into its member: each array's buffer is written once
+        write_stored_zip(f, [(METADATA, [metadata.encode()]), (CONFIG, [config.encode()]),
+                             (WEIGHTS, list(image.pieces()))])
 
 
 def _kerax_version() -> str:

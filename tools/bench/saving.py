@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 import time
 
 import numpy as np
@@ -60,11 +61,22 @@ def _take_turns(contenders: dict, repeats: int) -> dict:
         for op in next(iter(contenders.values())):
             order = list(contenders) if round_ % 2 == 0 else list(reversed(contenders))
             for who in (w for w in order if op in contenders[w]):
+                _settle()
                 start = time.perf_counter()
                 contenders[who][op]()
                 seconds = time.perf_counter() - start
                 best[who][op] = min(best[who].get(op, seconds), seconds)
     return best
+
+
+def _settle() -> None:
+    """Start each operation on a quiet disk: without this, the next contender would pay for the
+    writeback of a save that did not sync (Keras's) and for the freeing of files that kerax
+    replaced (which kerax leaves to a background thread)."""
+    for thread in threading.enumerate():
+        if thread.name == "kerax-free-replaced":
+            thread.join()
+    os.sync()
 
 
 def saving(repeats: int = 3, keras_peer: bool = True) -> dict:
