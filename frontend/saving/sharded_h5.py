@@ -8,19 +8,25 @@ without its `name` attribute). `m.weights.json` is the index Keras reads:
     {"metadata": {"total_size": <bytes>}, "weight_map": {"/layers/dense/vars": "m_00000.weights.h5", …}}
 
 with a list of file names for a group split over shards. Each file is written atomically
-(never half-written), the index last; a save killed between its shards and its index can
-leave new shards beside the old index, as with Keras, whose file names kerax keeps.
+(never half-written), and a save killed at any moment leaves an index that loads whole, old
+or new, never old groups mapped onto new shards: before a new shard replaces one that the
+old index names, the old shard gets a second name (a hard link, `.m_00000.weights.h5.PID.old`)
+and the old index is rewritten to name those; the new index, naming Keras's file names,
+comes after the new shards, and only then go the old shards and their second names.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pathlib
+import re
+import shutil
 import warnings
 
 import h5py
 
-from ...runtime.atomic import atomic_write
+from ...runtime.atomic import atomic_write, sync_folder
 from .errors import SavingError, reading
 from .weights_h5 import ImageStore, _require_built, open_h5, read_weights, write_weights
 
@@ -106,12 +112,65 @@ def save_sharded(model, filepath, max_shard_size) -> str:
         for _, shard in store.shards:
             shard.image.close()
     folder = os.path.dirname(os.path.abspath(index))
+    new = [filename for filename, _ in store.shards]
+    old = _keep_old_save(index, folder, set(new))
     for filename, shard in store.shards:
         with atomic_write(os.path.join(folder, filename), "wb") as f:
             shard.image.write_to(f)
-    with atomic_write(index, "w") as f:  # last: the index names only shards that are complete
+    with atomic_write(index, "w") as f:  # after the shards: the index names only shards that are complete
         f.write(store.index())
+    _remove_unnamed(folder, store.base, old, set(new))
     return index
+
+
+def _remove_unnamed(folder: str, base: str, old: set, new: set) -> None:
+    """Once the new index is in place: remove the old save's files that it does not name, and
+    the second names that killed saves left."""
+    second = re.compile(r"\." + re.escape(base) + r"_\d{5}\.weights\.h5\.\d+\.old")
+    for name in (old | {n for n in os.listdir(folder) if second.fullmatch(n)}) - new:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(folder, name))
+
+
+def _keep_old_save(index: str, folder: str, new: set) -> set:
+    """Keep the save that `index` names loadable while the shards in `new` replace its files:
+    each old shard about to be replaced gets a second name, and the index names those. Returns
+    the file names that the (rewritten) old index names."""
+    try:
+        config = _read_json(index)
+        weight_map = _checked_map(config, index)
+    except (FileNotFoundError, SavingError):
+        return set()  # no loadable old save to keep
+    names = {n for names in weight_map.values() for n in _listed(names)}
+    if not names & new:
+        return names
+    renamed = {n: f".{n}.{os.getpid()}.old" if n in new else n for n in names}
+    for name in names & new:
+        _second_name(os.path.join(folder, name), os.path.join(folder, renamed[name]))
+    sync_folder(folder)
+    config["weight_map"] = {group: [renamed[n] for n in v] if isinstance(v, list) else renamed[v]
+                            for group, v in weight_map.items()}
+    with atomic_write(index, "w") as f:
+        f.write(json.dumps(config, indent=4))
+    return set(renamed.values())
+
+
+def _second_name(path: str, other: str) -> None:
+    """`other` names the file `path` names: a hard link, or a synced copy where links are not
+    supported."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(other)  # left by a save killed before it named it in the index
+    try:
+        os.link(path, other)
+    except FileNotFoundError:
+        pass  # the old save already lacked this shard: it stays as (un)loadable as it was
+    except OSError:
+        with open(path, "rb") as source, atomic_write(other, "wb") as f:
+            shutil.copyfileobj(source, f)
+
+
+def _listed(names) -> list:
+    return [names] if isinstance(names, str) else names if isinstance(names, list) else [names]
 
 
 # -- reading --------------------------------------------------------------------------------------------------
@@ -165,19 +224,31 @@ class ShardedSource:
 
 def _read_index(index: str) -> dict:
     try:
-        with open(index, encoding="utf-8") as f:
-            config = json.load(f)
+        config = _read_json(index)
     except FileNotFoundError:
         raise SavingError("No such file", file=index, expected="a .weights.json index", found="nothing") from None
+    return _checked_map(config, index)
+
+
+def _read_json(index: str):
+    try:
+        with open(index, encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        raise
     except (OSError, UnicodeDecodeError, ValueError) as e:
         raise SavingError("Invalid sharded-weights index", file=index, expected="a JSON object",
                           found=f"{type(e).__name__}: {e}") from None
+
+
+def _checked_map(config, index: str) -> dict:
+    """The index's weight map, every shard in it a plain file name beside the index."""
     weight_map = config.get("weight_map") if isinstance(config, dict) else None
     if not isinstance(weight_map, dict):
         raise SavingError("Invalid sharded-weights index", file=index, path="weight_map",
                           expected="a JSON object mapping group paths to shard file names", found=repr(weight_map)[:80])
     for group, names in weight_map.items():
-        for name in [names] if isinstance(names, str) else names if isinstance(names, list) else [names]:
+        for name in _listed(names):
             # a shard is a plain file name beside the index: never a path that reaches elsewhere
             if not isinstance(name, str) or not name or os.path.basename(name) != name or name in (".", ".."):
                 raise SavingError("Invalid shard file name in the index", file=index, path=f"weight_map/{group}",

@@ -101,3 +101,64 @@ def test_a_missing_shard_is_a_saving_error_naming_it(tmp_path):
     os.unlink(tmp_path / "m_00001.weights.h5")
     with pytest.raises(kerax.saving.SavingError, match="m_00001.weights.h5"):
         model.load_weights(tmp_path / "m.weights.json")
+
+
+class _Killed(BaseException):
+    pass
+
+
+def _cut_after(monkeypatch, files: int):
+    """Make the next sharded save stop, as a kill would, before its `files`-th file write (or,
+    past its last, before it removes the old save's files)."""
+    from kerax.frontend.saving import sharded_h5
+
+    real, calls = sharded_h5.atomic_write, []
+    monkeypatch.setattr(sharded_h5, "_remove_unnamed", lambda *args: (_ for _ in ()).throw(_Killed("cleanup")))
+
+    def write(path, mode="wb"):
+        calls.append(path)
+        if len(calls) > files:
+            raise _Killed(path)
+        return real(path, mode)
+
+    monkeypatch.setattr(sharded_h5, "atomic_write", write)
+    return calls
+
+
+def _version_loaded(K, index):
+    model = _model(K)
+    model.load_weights(index)
+    found = {float(v) for w in model.get_weights() for v in np.unique(w)}
+    assert len(found) == 1, f"{K.__name__} loaded a mix of saves: {sorted(found)}"
+    return found.pop()
+
+
+@pytest.mark.parametrize("files", [0, 1, 2, 3, 4])
+def test_a_save_stopped_between_any_two_files_leaves_the_old_or_the_new_weights(tmp_path, monkeypatch, files):
+    """Old index, new shards: never. Each state a kill can leave, between the files that a
+    sharded save writes, loads whole, in kerax and in Keras: the old save or the new one."""
+    index = tmp_path / "m.weights.json"
+    model = _model(kerax)
+    model.set_weights([np.full(w.shape, 1.0, w.dtype) for w in model.get_weights()])
+    model.save_weights(index, max_shard_size=SHARD_GB)
+    model.set_weights([np.full(w.shape, 2.0, w.dtype) for w in model.get_weights()])
+    calls = _cut_after(monkeypatch, files)
+    with pytest.raises(_Killed):
+        model.save_weights(index, max_shard_size=SHARD_GB)
+    assert _version_loaded(kerax, index) == _version_loaded(keras, index)
+    # files: the old index renaming the old shards, the two new shards, the new index
+    assert _version_loaded(kerax, index) == (2.0 if files == 4 else 1.0)
+    assert [os.path.basename(c) for c in calls[1:]] == ["m_00000.weights.h5", "m_00001.weights.h5",
+                                                        "m.weights.json"][:len(calls) - 1]
+    monkeypatch.undo()
+    model.save_weights(index, max_shard_size=SHARD_GB)  # the next save leaves only its own files
+    assert sorted(os.listdir(tmp_path)) == ["m.weights.json", "m_00000.weights.h5", "m_00001.weights.h5"]
+    assert _version_loaded(keras, index) == 2.0
+
+
+def test_a_smaller_save_removes_the_shards_of_the_larger_one(tmp_path):
+    index = tmp_path / "m.weights.json"
+    _model(kerax).save_weights(index, max_shard_size=SHARD_GB)
+    assert len(os.listdir(tmp_path)) == 3
+    _model(kerax).save_weights(index, max_shard_size=1)
+    assert sorted(os.listdir(tmp_path)) == ["m.weights.json", "m_00000.weights.h5"]
