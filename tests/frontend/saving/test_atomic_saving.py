@@ -1,5 +1,6 @@
 """No file is ever half-written: a process saving over and over is SIGKILLed at random
 moments, many times; afterwards the target is always a complete file, old or new, and loads.
+A sharded save (several files and their index) loads whole too, old or new, never a mix.
 
 One helper process imports kerax once (the slow part) and, before JAX starts its backend,
 forks a fresh saver for every kill, so each kill costs a fork rather than an interpreter."""
@@ -19,7 +20,7 @@ import os, sys
 import numpy as np
 import kerax
 
-target = sys.argv[1]
+target, sharded = sys.argv[1], sys.argv[2] == "sharded"
 for line in sys.stdin:
     version = int(line)
     pid = os.fork()
@@ -28,8 +29,11 @@ for line in sys.stdin:
         while True:
             version += 1
             model.set_weights([np.full(w.shape, version, w.dtype) for w in model.get_weights()])
-            model.save(target + ".keras")
-            model.save_weights(target + ".weights.h5")
+            if sharded:  # two shards: the first layer's weights, then the second's
+                model.save_weights(target + ".weights.json", max_shard_size=300_000 / 1024 ** 3)
+            else:
+                model.save(target + ".keras")
+                model.save_weights(target + ".weights.h5")
             print("saved", version, flush=True)
     print("pid", pid, flush=True)
     os.waitpid(pid, 0)
@@ -46,17 +50,19 @@ def _model():
 
 def _versions(stem):
     """The version in each file; both load, and neither mixes two saves."""
-    found = []
-    for weights in (kerax.models.load_model(stem + ".keras").get_weights(), _loaded_weights(stem)):
-        version = int(weights[0].flat[0])
-        assert all(np.all(w == version) for w in weights), "a file mixes two saves"
-        found.append(version)
-    return found
+    return [_version(kerax.models.load_model(stem + ".keras").get_weights()),
+            _version(_loaded_weights(stem + ".weights.h5"))]
 
 
-def _loaded_weights(stem):
+def _version(weights) -> int:
+    version = int(weights[0].flat[0])
+    assert all(np.all(w == version) for w in weights), "a file mixes two saves"
+    return version
+
+
+def _loaded_weights(path):
     model = _model()
-    model.load_weights(stem + ".weights.h5")
+    model.load_weights(path)
     return model.get_weights()
 
 
@@ -66,11 +72,12 @@ def _read(helper, prefix):
     return int(line[1]) if len(line) > 1 else None
 
 
-def test_sigkill_at_random_moments_leaves_old_or_new_file(tmp_path):
-    stem = os.fspath(tmp_path / "model")
+def _kill_saver_repeatedly(stem: str, mode: str, check) -> None:
+    """Start a saver, SIGKILL it at a random moment after a complete save, `check(last)` the
+    files, KILLS times; `last` is the last save the killed saver reported complete."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-    helper = subprocess.Popen([sys.executable, "-c", HELPER, stem], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              env=env, text=True)
+    helper = subprocess.Popen([sys.executable, "-c", HELPER, stem, mode], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, env=env, text=True)
     rng = random.Random(0)
     kills, version = 0, 0
     try:
@@ -87,17 +94,39 @@ def test_sigkill_at_random_moments_leaves_old_or_new_file(tmp_path):
                     break
                 last = int(line[1])
             kills += 1
-            keras_version, weights_version = _versions(stem)
-            # the last reported save, or the one after it (killed between its rename and its print)
-            assert last <= keras_version <= last + 1
-            assert last - 1 <= weights_version <= last + 1
+            check(last)
             version += 1
     finally:
         helper.kill()
         helper.wait()
     assert kills == KILLS
+
+
+def test_sigkill_at_random_moments_leaves_old_or_new_file(tmp_path):
+    stem = os.fspath(tmp_path / "model")
+
+    def check(last):
+        keras_version, weights_version = _versions(stem)
+        # the last reported save, or the one after it (killed between its rename and its print)
+        assert last <= keras_version <= last + 1
+        assert last - 1 <= weights_version <= last + 1
+
+    _kill_saver_repeatedly(stem, "whole", check)
     # the killed savers' temporaries go with the next successful save of each target
     model = _model()
     model.save(stem + ".keras")
     model.save_weights(stem + ".weights.h5")
     assert [n for n in os.listdir(tmp_path) if n.startswith(".model.")] == []
+
+
+def test_sigkill_during_sharded_saves_leaves_the_old_or_the_new_save(tmp_path):
+    stem = os.fspath(tmp_path / "model")
+
+    def check(last):
+        assert last <= _version(_loaded_weights(stem + ".weights.json")) <= last + 1
+
+    _kill_saver_repeatedly(stem, "sharded", check)
+    _model().save_weights(stem + ".weights.json", max_shard_size=300_000 / 1024 ** 3)
+    # and the next complete save leaves its own files only: no second names, no temporaries
+    assert sorted(n for n in os.listdir(tmp_path) if "model" in n) == [
+        "model.weights.json", "model_00000.weights.h5", "model_00001.weights.h5"]
