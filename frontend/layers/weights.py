@@ -139,6 +139,36 @@ class LayerWeights:
     def count_params(self) -> int:
         return int(sum(np.prod(v.shape) for v in self.weights))
 
+    # -- what saving stores (Keras's hooks) -----------------------------------------------------
+    def save_own_variables(self, store) -> None:
+        """Put this layer's own variables into `store` as "0", "1", … (trainable first), as
+        Keras does; a layer overrides it (with `load_own_variables`) to choose what `save` and
+        `save_weights` store in its group of the weights file.
+
+        >>> class Scale(kerax.layers.Layer):  # doctest: +SKIP
+        ...     def save_own_variables(self, store):
+        ...         store["scale"] = self.scale.numpy()
+        ...     def load_own_variables(self, store):
+        ...         self.scale.assign(store["scale"])
+        """
+        for i, variable in enumerate(self._saved_variables()):
+            store[str(i)] = variable.numpy()
+
+    def load_own_variables(self, store) -> None:
+        """Assign this layer's own variables from `store`, as `save_own_variables` put them."""
+        variables = self._saved_variables()
+        if len(store.keys()) != len(variables):
+            raise ValueError(f"Layer '{self.name}' expected {len(variables)} variables, but received "
+                             f"{len(store.keys())} variables during loading. Expected: {[v.name for v in variables]}")
+        for i, variable in enumerate(variables):
+            variable.assign(store[str(i)])
+
+    def _saved_variables(self) -> list:
+        """What save_own_variables stores: own weights, trainable before non-trainable (RNG
+        state is not saved)."""
+        own = [v for v in self.__dict__.get("_own_variables", []) if v.kind != "rng"]
+        return sorted(own, key=lambda v: v.kind == "state")
+
 
 def _dtype_name(dtype) -> str:
     if dtype is None:

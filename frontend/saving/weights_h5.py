@@ -12,6 +12,7 @@ import warnings
 
 import h5py
 import jax
+import ml_dtypes
 import numpy as np
 
 from ...runtime.atomic import atomic_write
@@ -47,8 +48,17 @@ def own_variables(obj) -> list:
 
     if isinstance(obj, Optimizer):
         return list(obj.variables) if obj.built else []
-    own = [v for v in obj.__dict__.get("_own_variables", []) if v.kind != "rng"]
-    return sorted(own, key=lambda v: v.kind == "state")
+    return obj._saved_variables()
+
+
+def _custom(obj, hook: str) -> bool:
+    """Whether `obj`'s class overrides Keras's `save_own_variables`/`load_own_variables`
+    hook: then that method, not kerax's batched path, writes or reads its group."""
+    from ..layers.weights import LayerWeights
+    from ..optimizers.base import Optimizer
+
+    method = getattr(type(obj), hook, None)
+    return method is not None and method not in (getattr(LayerWeights, hook), getattr(Optimizer, hook))
 
 
 def _name_key(name: str) -> str:
@@ -124,13 +134,26 @@ def write_weights(model, store, include_optimizer: bool = True) -> None:
     """Hand every weight of `model` (and its optimizer's state) to `store` in Keras's order:
     `store.make(group_path, name)` opens an object's group, `store.put(key, array)` adds one weight."""
     entries = walk(model, include_optimizer)
-    variables = [v for _, obj in entries for v in own_variables(obj)]
+    variables = [v for _, obj in entries if not _custom(obj, "save_own_variables") for v in own_variables(obj)]
     values = iter(jax.device_get([v.value for v in variables]))  # one transfer for the whole model
     for path, obj in entries:
         name = getattr(obj, "name", None)
         store.make(_group_name(path), name if isinstance(name, str) else None)
+        if _custom(obj, "save_own_variables"):
+            obj.save_own_variables(_WritingEntry(store))
+            continue
         for i, _ in enumerate(own_variables(obj)):
             store.put(str(i), np.asarray(next(values)))
+
+
+class _WritingEntry:
+    """The `store` a custom `save_own_variables` fills: `store[key] = array`."""
+
+    def __init__(self, store):
+        self._store = store
+
+    def __setitem__(self, key: str, value) -> None:
+        self._store.put(str(key), np.asarray(value))
 
 
 class ImageStore:
@@ -185,8 +208,11 @@ def read_weights(model, source, file, skip_mismatch: bool = False, include_optim
     """Assign every weight of `model` from an open h5py File in Keras's layout; a missing
     group or dataset, or a wrong count or shape, is a SavingError (a warning with skip_mismatch)."""
     entries = walk(model, include_optimizer)
-    planned = []
+    planned, custom = [], []
     for path, obj in entries:
+        if _custom(obj, "load_own_variables"):
+            custom.append((path, obj))
+            continue
         variables = own_variables(obj)
         if not variables:
             continue
@@ -205,6 +231,49 @@ def read_weights(model, source, file, skip_mismatch: bool = False, include_optim
     arrays = [np.asarray(a, dtype=v.dtype) for (group, values) in planned for v, a in zip(group, values)]
     for v, a in zip(variables, jax.device_put(arrays)):
         v.assign(a)
+    for path, obj in custom:  # the objects' own methods read their groups, as Keras calls them
+        group_path = _group_name(path)
+        group = source.get(group_path) if _saved_count(source, group_path) is not None else None
+        try:
+            obj.load_own_variables(_ReadingEntry(group, group_path, file))
+        except Exception as e:  # noqa: BLE001  (whatever the object's own method raises)
+            if not skip_mismatch:
+                raise
+            warnings.warn(f"Skipping loading weights of '{path or model.name}': {type(e).__name__}: {e}",
+                          stacklevel=3)
+
+
+class _ReadingEntry:
+    """The `store` a custom `load_own_variables` reads: `keys()`, `len`, `in`, and `store[key]`
+    as a NumPy array (bfloat16 where Keras marked it so), each dataset checked as the rest."""
+
+    def __init__(self, group, group_path: str, file):
+        self._group, self._path, self._file = group, group_path, file
+
+    def keys(self) -> list:
+        return list(self._group.keys()) if self._group is not None else []
+
+    def __len__(self) -> int:
+        return len(self.keys())
+
+    def __contains__(self, key) -> bool:
+        return key in self.keys()
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        name = f"{self._path}/{key}"
+        if self._group is None:
+            raise SavingError("Missing from the weights file", file=self._file, path=name, expected="a dataset",
+                              found="nothing")
+        ds = _get(self._group, key, self._file, shown=name)
+        if not isinstance(ds, h5py.Dataset):
+            raise SavingError("Expected a weight dataset", file=self._file, path=name, expected="a dataset",
+                              found=type(ds).__name__)
+        try:
+            value = np.asarray(ds[()])
+        except (OSError, ValueError, TypeError, RuntimeError) as e:
+            raise SavingError("Cannot read the dataset", file=self._file, path=name, expected="readable data",
+                              found=f"{type(e).__name__}: {e}") from None
+        return value.astype(ml_dtypes.bfloat16) if ds.attrs.get("dtype") == "bfloat16" else value
 
 
 def _saved_count(source, group_path: str) -> int | None:
