@@ -1,8 +1,10 @@
 """atomic_write / atomic_path: the target is the old whole file or the new whole file."""
+import contextlib
 import os
 import signal
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -80,6 +82,28 @@ def test_a_sigkilled_writer_leaves_a_temporary_that_the_next_save_removes(tmp_pa
     with atomic_write(tmp_path / "m.keras") as f:
         f.write(b"new")
     assert os.listdir(tmp_path) == ["m.keras"]
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc/self/fd")
+def test_a_replaced_large_file_is_released_once_the_new_one_is_in_place(tmp_path):
+    """The old file stays open while it is replaced (so that freeing it waits), then is closed."""
+    target = tmp_path / "big.bin"
+    target.write_bytes(b"o" * atomic._HOLD_BYTES)
+
+    def holding():
+        links = []
+        for fd in os.listdir("/proc/self/fd"):
+            with contextlib.suppress(OSError):  # (the listing's own descriptor is gone by now)
+                links.append(os.readlink(f"/proc/self/fd/{fd}"))
+        return [link for link in links if link.startswith(str(target))]
+
+    with atomic_write(target) as f:
+        f.write(b"new")
+        assert len(holding()) == 1
+    for thread in threading.enumerate():
+        if thread.name == "kerax-free-replaced":
+            thread.join()
+    assert target.read_bytes() == b"new" and holding() == []
 
 
 # loads atomic.py alone (it needs only the standard library), so the writer starts in milliseconds
