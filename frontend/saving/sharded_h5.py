@@ -125,9 +125,13 @@ def save_sharded(model, filepath, max_shard_size) -> str:
 
 def _remove_unnamed(folder: str, base: str, old: set, new: set) -> None:
     """Once the new index is in place: remove the old save's files that it does not name, and
-    the second names that killed saves left."""
-    second = re.compile(r"\." + re.escape(base) + r"_\d{5}\.weights\.h5\.\d+\.old")
-    for name in (old | {n for n in os.listdir(folder) if second.fullmatch(n)}) - new:
+    the second names that killed saves left (only files named as shards of `base` are ever
+    removed, whatever an old index named)."""
+    # a shard `m_00000.weights.h5`, or a second name `.m_00000.weights.h5.PID.old`
+    ours = re.compile(r"(\.)?" + re.escape(base) + r"_\d{5}\.weights\.h5(?(1)\.\d+\.old)")
+    named_by_old = {n for n in old if ours.fullmatch(n)}
+    left_by_kills = {n for n in os.listdir(folder) if n.startswith(".") and ours.fullmatch(n)}
+    for name in (named_by_old | left_by_kills) - new:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(os.path.join(folder, name))
 

@@ -162,3 +162,14 @@ def test_a_smaller_save_removes_the_shards_of_the_larger_one(tmp_path):
     assert len(os.listdir(tmp_path)) == 3
     _model(kerax).save_weights(index, max_shard_size=1)
     assert sorted(os.listdir(tmp_path)) == ["m.weights.json", "m_00000.weights.h5"]
+
+
+def test_a_save_removes_only_shard_files_whatever_the_old_index_names(tmp_path):
+    index = tmp_path / "m.weights.json"
+    _model(kerax).save_weights(index, max_shard_size=1)
+    (tmp_path / "notes.txt").write_text("mine")
+    config = json.loads(index.read_text())
+    config["weight_map"]["/layers/dense/vars"] = "notes.txt"
+    index.write_text(json.dumps(config))
+    _model(kerax).save_weights(index, max_shard_size=1)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
