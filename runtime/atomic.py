@@ -57,6 +57,10 @@ def _replacing(path):
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f"{_temp_prefix(path)}{os.getpid()}.", suffix=".tmp", dir=folder)
+    try:
+        os.fchmod(fd, _mode_of(path))  # mkstemp's file is private (0600); a plain open's is not
+    except (OSError, AttributeError):
+        pass
     os.close(fd)
     old = _hold(path)
     try:
@@ -71,6 +75,28 @@ def _replacing(path):
         if old is not None:  # the old file's blocks are freed as this closes, off the caller's path
             threading.Thread(target=os.close, args=(old,), name="kerax-free-replaced", daemon=True).start()
     remove_stale_temporaries(path)
+
+
+def _mode_of(path: str) -> int:
+    """The permissions `open(path, "w")` would leave: the file's own if it exists (a rewrite
+    keeps them), else 0666 less the umask."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:  # read without changing it (Linux)
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: the only way to read it is to set it, briefly
+    os.umask(mask)
+    return mask
 
 
 def _hold(path: str) -> int | None:

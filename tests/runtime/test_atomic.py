@@ -84,6 +84,23 @@ def test_a_sigkilled_writer_leaves_a_temporary_that_the_next_save_removes(tmp_pa
     assert os.listdir(tmp_path) == ["m.keras"]
 
 
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_permissions_are_those_a_plain_open_leaves(tmp_path):
+    """A new file gets 0666 less the umask, as `open(path, "w")` (and so Keras) gives it; a
+    rewritten file keeps its own."""
+    mask = os.umask(0o027)
+    try:
+        with atomic_write(tmp_path / "new.keras") as f:
+            f.write(b"new")
+    finally:
+        os.umask(mask)
+    assert (tmp_path / "new.keras").stat().st_mode & 0o777 == 0o640
+    os.chmod(tmp_path / "new.keras", 0o604)
+    with atomic_write(tmp_path / "new.keras") as f:
+        f.write(b"newer")
+    assert (tmp_path / "new.keras").stat().st_mode & 0o777 == 0o604
+
+
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc/self/fd")
 def test_a_replaced_large_file_is_released_once_the_new_one_is_in_place(tmp_path):
     """The old file stays open while it is replaced (so that freeing it waits), then is closed."""
