@@ -8,6 +8,8 @@ made unique (`dense`, `dense_1`), then the other attributes holding layers (`cel
 """
 from __future__ import annotations
 
+import functools
+import types
 import warnings
 
 import h5py
@@ -20,33 +22,31 @@ from .. import naming
 from .errors import SavingError, reading
 from .h5_image import H5Image
 
-_SKIP = {}  # type -> attribute names of the bare base class, never walked
 
-
-def _skipset(obj) -> set:
+@functools.cache
+def _kinds() -> types.SimpleNamespace:
+    """The frontend classes the walk tells apart (imported on first use: they import saving)."""
     from ..layers.layer import Layer
+    from ..layers.weights import LayerWeights
+    from ..models.functional import Functional
+    from ..models.sequential import Sequential
+    from ..optimizers.base import Optimizer
 
-    key = "layer" if isinstance(obj, Layer) else "other"
-    if key not in _SKIP:
-        _SKIP[key] = set(dir(Layer)) | {"_layers", "_own_variables", "_inbound_nodes", "_functional",
-                                        "_functional_layers", "_stack", "_input_layer", "_frozen", "_frozen_layers",
-                                        "_programs", "_executables", "_device_state", "_compiled_loss",
-                                        "_compiled_metrics", "optimizer", "_tracker"}
-    return _SKIP[key]
+    # attribute names of the bare base class, never walked (in optimizers neither)
+    skip = set(dir(Layer)) | {"_layers", "_own_variables", "_inbound_nodes", "_functional", "_functional_layers",
+                              "_stack", "_input_layer", "_frozen", "_frozen_layers", "_programs", "_executables",
+                              "_device_state", "_compiled_loss", "_compiled_metrics", "optimizer", "_tracker"}
+    return types.SimpleNamespace(LayerWeights=LayerWeights, Optimizer=Optimizer, saveable=(Layer, Optimizer),
+                                 models=(Functional, Sequential), skip=frozenset(skip))
 
 
 def _is_saveable(x) -> bool:
-    from ..layers.layer import Layer
-    from ..optimizers.base import Optimizer
-
-    return isinstance(x, (Layer, Optimizer))
+    return isinstance(x, _kinds().saveable)
 
 
 def own_variables(obj) -> list:
     """What Keras's save_own_variables writes: the object's own weights, trainable first."""
-    from ..optimizers.base import Optimizer
-
-    if isinstance(obj, Optimizer):
+    if isinstance(obj, _kinds().Optimizer):
         return list(obj.variables) if obj.built else []
     return obj._saved_variables()
 
@@ -54,11 +54,9 @@ def own_variables(obj) -> list:
 def _custom(obj, hook: str) -> bool:
     """Whether `obj`'s class overrides Keras's `save_own_variables`/`load_own_variables`
     hook: then that method, not kerax's batched path, writes or reads its group."""
-    from ..layers.weights import LayerWeights
-    from ..optimizers.base import Optimizer
-
+    kinds = _kinds()
     method = getattr(type(obj), hook, None)
-    return method is not None and method not in (getattr(LayerWeights, hook), getattr(Optimizer, hook))
+    return method is not None and method not in (getattr(kinds.LayerWeights, hook), getattr(kinds.Optimizer, hook))
 
 
 def _name_key(name: str) -> str:
@@ -66,14 +64,12 @@ def _name_key(name: str) -> str:
 
 
 def _children(obj):
-    from ..models.functional import Functional
-    from ..models.sequential import Sequential
-
-    if isinstance(obj, (Functional, Sequential)):
+    kinds = _kinds()
+    if isinstance(obj, kinds.models):
         yield "layers", obj.layers
-    skip = _skipset(obj)
-    names = [n for n in obj.__dict__ if not n.startswith("__") and n not in skip]
-    names += [n for n, v in vars(type(obj)).items() if isinstance(v, property) and n not in skip and n not in names]
+    names = [n for n in obj.__dict__ if not n.startswith("__") and n not in kinds.skip]
+    names += [n for n, v in vars(type(obj)).items() if isinstance(v, property) and n not in kinds.skip
+              and n not in names]
     for name in sorted(names, key=_name_key):
         try:
             value = getattr(obj, name)

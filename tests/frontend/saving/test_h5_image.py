@@ -73,3 +73,23 @@ def test_sparse_file_merges_overlapping_writes_and_reads_holes_as_zeros():
     f.seek(8)
     assert f.read(16) == b"\0\0abZZZZZZZZZy\0\0"
     assert [(s, bytes(c)) for s, c in f.extents()] == [(10, b"abZZZZZZZZZy")]
+
+
+def test_sparse_file_holds_what_a_plain_file_would_after_random_writes():
+    """Appends, writes inside an extent, across several, touching or between: as a bytearray."""
+    rng = np.random.default_rng(0)
+    f, plain = SparseFile(), bytearray()
+    for _ in range(2000):
+        if rng.random() < 0.5 and f.extents():  # most of h5py's writes continue where the last ended
+            lo = f.tell()
+        else:
+            lo = int(rng.integers(0, 4000))
+        data = rng.integers(1, 256, int(rng.integers(1, 80)), dtype=np.uint8).tobytes()
+        f.seek(lo)
+        f.write(data)
+        plain[len(plain):] = bytes(max(0, lo + len(data) - len(plain)))
+        plain[lo:lo + len(data)] = data
+    f.seek(0)
+    assert f.size == len(plain) and f.read() == bytes(plain)
+    extents = f.extents()
+    assert all(s + len(c) <= t for (s, c), (t, _) in zip(extents, extents[1:]))  # disjoint, in order
