@@ -4,10 +4,14 @@ A stack of Dense(2048) layers (25 M float32 parameters) is saved as `.keras` and
 back with `load_model`, and saved and loaded as `.weights.h5`. The contenders take turns,
 operation by operation, and each one's best of `repeats` is kept. kerax syncs every file to
 disk before renaming it into place (Keras 3 does not sync), and still has to be no slower;
-"keras+fsync" (Keras's saves followed by the same syncs) shows what that durability costs.
+"keras+fsync" (Keras's saves followed by the same syncs) shows what that durability costs,
+and "raw" / "raw+fsync" (the same number of bytes written over a file in one call, without
+and with fsync) what the disk allows: where raw+fsync is slower than Keras's save, no save
+that syncs can match Keras on this disk.
 """
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import tempfile
@@ -17,6 +21,7 @@ import time
 import numpy as np
 
 WIDTH, DEPTH = 2048, 6  # 6 x (2048 x 2048 + 2048) float32 = 100.7 MB
+RAW = "raw-"  # the raw writes' files
 
 
 def _build(K):
@@ -53,7 +58,26 @@ def _synced(save, path: str):
     return run
 
 
-def _take_turns(contenders: dict, repeats: int) -> dict:
+def _raw(folder: str, nbytes: int) -> dict:
+    """The floor of a save: `nbytes` written as one write into a new file, without and with
+    fsync (the files of earlier runs are removed between operations, untimed)."""
+    data = memoryview(np.random.default_rng(1).integers(0, 256, nbytes, dtype=np.uint8))
+    runs = itertools.count()
+
+    def write(sync: bool):
+        def run():
+            with open(os.path.join(folder, f"{RAW}{next(runs)}"), "wb") as f:
+                f.write(data)
+                f.flush()
+                if sync:
+                    os.fsync(f.fileno())
+
+        return run
+
+    return {"raw": {"save .weights.h5": write(False)}, "raw+fsync": {"save .weights.h5": write(True)}}
+
+
+def _take_turns(contenders: dict, repeats: int, folder: str) -> dict:
     """Best time of each (contender, operation), the contenders alternating within each round so
     that a noisy moment of the machine falls on both."""
     best = {who: {} for who in contenders}
@@ -61,7 +85,7 @@ def _take_turns(contenders: dict, repeats: int) -> dict:
         for op in next(iter(contenders.values())):
             order = list(contenders) if round_ % 2 == 0 else list(reversed(contenders))
             for who in (w for w in order if op in contenders[w]):
-                _settle()
+                _settle(folder)
                 start = time.perf_counter()
                 contenders[who][op]()
                 seconds = time.perf_counter() - start
@@ -69,13 +93,16 @@ def _take_turns(contenders: dict, repeats: int) -> dict:
     return best
 
 
-def _settle() -> None:
+def _settle(folder: str) -> None:
     """Start each operation on a quiet disk: without this, the next contender would pay for the
-    writeback of a save that did not sync (Keras's) and for the freeing of files that kerax
-    replaced (which kerax leaves to a background thread)."""
+    writeback of a save that did not sync (Keras's), for the freeing of files that kerax
+    replaced (which kerax leaves to a background thread) and of the raw writes' files."""
     for thread in threading.enumerate():
         if thread.name == "kerax-free-replaced":
             thread.join()
+    for name in os.listdir(folder):
+        if name.startswith(RAW):
+            os.unlink(os.path.join(folder, name))
     os.sync()
 
 
@@ -96,7 +123,8 @@ def saving(repeats: int = 3, keras_peer: bool = True) -> dict:
             # the same saves made as durable as kerax's: a reference, not a contender
             contenders["keras+fsync"] = {op: _synced(keras_ops[op], os.path.join(folder, "keras" + op[5:]))
                                          for op in ("save .keras", "save .weights.h5")}
-        runs = _take_turns(contenders, repeats)
+        contenders.update(_raw(folder, int(megabytes * 1e6)))
+        runs = _take_turns(contenders, repeats, folder)
         result = {"what": f"Dense {DEPTH}x{WIDTH}, {megabytes:.0f} MB of weights saved and loaded "
                           "(.keras, .weights.h5)", "unit": "MB/s", "pairs": []}
         for op in ("all four", *runs["kerax"]):
@@ -108,6 +136,8 @@ def saving(repeats: int = 3, keras_peer: bool = True) -> dict:
                 result["pairs"].append((f"kerax {op}", f"keras {op}"))
         if keras_peer:
             result["pairs"] += [(f"kerax {op}", f"keras+fsync {op}") for op in ("save .keras", "save .weights.h5")]
+            result["pairs"].append(("raw+fsync save .weights.h5", "keras save .weights.h5"))
+        result["pairs"].append(("kerax save .weights.h5", "raw+fsync save .weights.h5"))
         return result
     finally:
         shutil.rmtree(folder, ignore_errors=True)
