@@ -47,7 +47,12 @@ def test_the_train_step_graph_holds_loss_gradient_optimizer_and_metrics():
     assert {"matmul", "dropout", "log"} <= region_ops  # the forward pass and the cross-entropy
     assert region.output_names[:2] == ("scaled_loss", "loss")
     after = [n for n in graph.nodes[graph.nodes.index(vg) + 1:]]
-    assert "sqrt" in {n.op for n in after}  # Adam's update
+    calls = [n for n in after if n.op == "call"]
+    assert len(calls) == 6  # one per trainable weight
+    assert all("sqrt" in {n.op for n in c.attr("body").nodes} for c in calls)  # Adam's update
+    # one region per kind of weight: the biases and the BatchNorm gamma and beta (all f32[8]) share one
+    bodies = {id(c.attr("body")): c.attr("body") for c in calls}
+    assert sorted(str(b.inputs[1].value.type) for b in bodies.values()) == ["f32[3]", "f32[4,8]", "f32[8,3]", "f32[8]"]
     updated = {name for name, _ in graph.updates}
     for group in built.state_names:  # every variable of the state: weights, statistics, slots, metrics
         assert set(group) <= updated
