@@ -371,6 +371,10 @@ class Optimizer:
             value = var.constraint(value)
         return value, new_slots
 
+    # True: `update_step` computes the same elementwise equations at every shape, so the step IR
+    # may trace it for one shape and re-type it for others (frontend/models/update_graph.py).
+    elementwise_update = False
+
     def update_variable_key(self, index: int):
         """What `update_variable(index, ...)` depends on besides its arrays' types: variables with
         equal keys and equal types share one imported update. kerax's own optimizers compute

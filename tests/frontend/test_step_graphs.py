@@ -25,7 +25,12 @@ def train(in_ir: bool, optimizer):
 
 
 @pytest.mark.parametrize("optimizer", [lambda: kerax.optimizers.Adam(clipnorm=1.0),
-                                       lambda: kerax.optimizers.SGD(momentum=0.9, nesterov=True, weight_decay=0.01)])
+                                       lambda: kerax.optimizers.SGD(momentum=0.9, nesterov=True, weight_decay=0.01),
+                                       # updates that are not elementwise: one region per shape
+                                       lambda: kerax.optimizers.Adafactor(), lambda: kerax.optimizers.Lamb(),
+                                       lambda: kerax.optimizers.Muon(),
+                                       lambda: kerax.optimizers.AdamW(use_ema=True, ema_overwrite_frequency=2)],
+                         ids=["adam", "sgd", "adafactor", "lamb", "muon", "adamw-ema"])
 def test_the_step_graphs_give_the_closure_built_steps_numbers(optimizer):
     ir_model, ir_history, ir_logs = train(True, optimizer())
     closure_model, closure_history, closure_logs = train(False, optimizer())
@@ -76,3 +81,18 @@ def test_an_overridden_train_step_is_an_opaque_node():
     assert node.op == "opaque" and graph.callable(node.attr("fn")) is not None
     assert list(graph.output_names) == ["['loss']"]
     assert len(graph.updates) == sum(len(group) for group in state.groups)
+
+
+@pytest.mark.parametrize("optimizer, traced", [("adam", 1), ("adafactor", 4)])
+def test_an_elementwise_update_is_traced_once_for_every_shape(optimizer, traced, monkeypatch):
+    import kerax.frontend.models.update_graph as update_graph
+
+    calls = []
+    real = update_graph.import_region
+    monkeypatch.setattr(update_graph, "import_region", lambda name, *a: calls.append(name) or real(name, *a))
+    model, _, _ = train(True, optimizer)
+    train_graphs = [g for key, g in model._step_graphs.items() if key[0] == "train"]
+    assert len(train_graphs) == 2  # the full and the short super-batch
+    # each graph: Adam's update of the f32[4,8], f32[8,3], f32[8] and f32[3] weights is one trace,
+    # re-typed; Adafactor factors the slots of its matrices, so each of the four shapes is traced
+    assert len(calls) == 2 * traced
