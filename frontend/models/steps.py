@@ -66,8 +66,8 @@ class Steps:
             except NotImportable:
                 built = None
             if built is not None:
-                built.context = program.context
-                built.graph = PassManager(default_pipeline(program.context)).run(built.traced, program.context)
+                built.context = _with_slot_layouts(program.context, groups, built.state_names)
+                built.graph = PassManager(default_pipeline(built.context)).run(built.traced, built.context)
             cache[key] = built
         return cache[key]
 
@@ -114,6 +114,17 @@ class Steps:
         return step(state, (x,))
 
     # -- data ------------------------------------------------------------------------------------------------
+
+def _with_slot_layouts(context, groups, state_names):
+    """`context` telling the sharding pass that each optimizer slot is laid out like its weight."""
+    import dataclasses
+
+    if context.mesh is None:
+        return context
+    aliases = tuple((name, v.layout_path) for v, name in zip(groups[2], state_names[2])
+                    if getattr(v, "layout_path", None))
+    return dataclasses.replace(context, layout_aliases=aliases)
+
 
 def _unpack(data):
     if not isinstance(data, tuple):
