@@ -162,3 +162,12 @@ def test_a_call_refuses_operands_of_other_types():
     with pytest.raises(ParseError, match="shared region 'nope' is not printed in full above"):
         parse('graph "g"\n  param %0: f32[4,3] "w" trainable\n  %1 = call(%0, %0) {body=region(0)} : f32[4,3]\n'
               '    region(0) = shared "nope"\n')
+
+
+def test_json_gives_a_shared_region_once():
+    from kerax.ir import graph_to_json
+
+    first, second = graph_to_json(two_calls())["nodes"]
+    assert first["attrs"]["body"]["region"]["name"] == "sgd update of f32[4,3]"
+    assert [n["op"] for n in first["attrs"]["body"]["region"]["nodes"]] == ["constant", "multiply", "subtract"]
+    assert second["attrs"]["body"] == {"shared": "sgd update of f32[4,3]"}
