@@ -72,9 +72,29 @@ def _replacing(path):
             os.unlink(temp)
         raise
     finally:
-        if old is not None:  # the old file's blocks are freed as this closes, off the caller's path
-            threading.Thread(target=os.close, args=(old,), name="kerax-free-replaced", daemon=True).start()
+        _release(old)
     remove_stale_temporaries(path)
+
+
+def remove(path) -> None:
+    """Remove the file `path` (if it exists); a large file's blocks are freed on a background
+    thread, as those of a file that a write replaces.
+
+    >>> remove("model_00003.weights.h5")  # doctest: +SKIP
+    """
+    held = _hold(os.fspath(path))
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    finally:
+        _release(held)
+
+
+def _release(fd: int | None) -> None:
+    """Close a descriptor from `_hold`: the file's blocks are freed as it closes, off the caller's path."""
+    if fd is not None:
+        threading.Thread(target=os.close, args=(fd,), name=_FREEING_THREAD, daemon=True).start()
 
 
 def _mode_of(path: str) -> int:
@@ -158,6 +178,7 @@ _sync_file_range = _load_sync_file_range() if sys.platform.startswith("linux") e
 _SYNC_FILE_RANGE_WRITE = 2
 _WRITEBACK_BYTES = 8 << 20
 _HOLD_BYTES = 4 << 20  # smaller files free quickly: not worth a thread
+_FREEING_THREAD = "kerax-free-replaced"
 
 
 def _temp_prefix(path: str) -> str:

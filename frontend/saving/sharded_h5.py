@@ -26,7 +26,7 @@ import warnings
 
 import h5py
 
-from ...runtime.atomic import atomic_write, sync_folder
+from ...runtime.atomic import atomic_write, remove, sync_folder
 from .errors import SavingError, reading
 from .weights_h5 import ImageStore, _require_built, open_h5, read_weights, write_weights
 
@@ -132,8 +132,7 @@ def _remove_unnamed(folder: str, base: str, old: set, new: set) -> None:
     named_by_old = {n for n in old if ours.fullmatch(n)}
     left_by_kills = {n for n in os.listdir(folder) if n.startswith(".") and ours.fullmatch(n)}
     for name in (named_by_old | left_by_kills) - new:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(os.path.join(folder, name))
+        remove(os.path.join(folder, name))
 
 
 def _keep_old_save(index: str, folder: str, new: set) -> set:

@@ -121,6 +121,14 @@ def test_a_replaced_large_file_is_released_once_the_new_one_is_in_place(tmp_path
         if thread.name == "kerax-free-replaced":
             thread.join()
     assert target.read_bytes() == b"new" and holding() == []
+    target.write_bytes(b"o" * atomic._HOLD_BYTES)
+    atomic.remove(target)  # removed at once, freed on a thread
+    assert not target.exists()
+    for thread in threading.enumerate():
+        if thread.name == "kerax-free-replaced":
+            thread.join()
+    assert holding() == []
+    atomic.remove(target)  # (a missing file is no error)
 
 
 # loads atomic.py alone (it needs only the standard library), so the writer starts in milliseconds
