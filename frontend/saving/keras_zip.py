@@ -10,9 +10,10 @@ import zipfile
 
 from ...runtime.atomic import atomic_write
 from ..initializers import placeholders
+from .assets import archived_assets, load_assets, saved_assets
 from .errors import SavingError, reading
 from .stored_zip import write_stored_zip
-from .weights_h5 import _require_built, open_h5, read_weights, weights_image
+from .weights_h5 import _require_built, open_h5, read_weights, walk, weights_image
 
 CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
 # The Keras version kerax writes files as: the format of Keras 3 that it follows.
@@ -28,11 +29,13 @@ def save_keras(model, filepath) -> None:
     config = json.dumps(serialize_keras_object(model))
     metadata = json.dumps({"keras_version": KERAS_VERSION, "date_saved":
                            datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"), "kerax_version": _kerax_version()})
-    image = weights_image(model)
+    entries = walk(model)
+    image = weights_image(model, entries=entries)
+    assets = saved_assets(entries)
     with atomic_write(filepath, "wb") as f:
         # the H5 file streams straight into its member: each array's buffer is written once
         write_stored_zip(f, [(METADATA, [metadata.encode()]), (CONFIG, [config.encode()]),
-                             (WEIGHTS, list(image.pieces()))])
+                             (WEIGHTS, list(image.pieces())), *assets])
 
 
 def _kerax_version() -> str:
@@ -123,6 +126,7 @@ def load_keras(filepath, custom_objects=None, compile=True, safe_mode=True):
         check_version(read_json(zf, METADATA, filepath), filepath)
         config = read_json(zf, CONFIG, filepath)
         weights = _member(zf, WEIGHTS, filepath)
+        assets = archived_assets(zf, lambda name: _member(zf, name, filepath))
     config = dict(config)
     compile_config = config.pop("compile_config", None)
     from ..layers.layer import Layer
@@ -136,15 +140,17 @@ def load_keras(filepath, custom_objects=None, compile=True, safe_mode=True):
             build_model(model, config["build_config"])
         if compile and compile_config:
             model.compile_from_config(compile_config)
-    read_archive_weights(model, weights, filepath)
+    entries = walk(model)
+    read_archive_weights(model, weights, filepath, entries=entries)
+    load_assets(entries, assets, filepath)
     return model
 
 
-def read_archive_weights(model, data: bytes, filepath, skip_mismatch: bool = False) -> None:
+def read_archive_weights(model, data: bytes, filepath, skip_mismatch: bool = False, entries=None) -> None:
     """Assign `model`'s weights from the bytes of a `.keras` archive's model.weights.h5."""
     h5 = open_h5(io.BytesIO(data), filepath, WEIGHTS)
     with h5, reading(filepath, WEIGHTS):
-        read_weights(model, h5, f"{filepath}:{WEIGHTS}", skip_mismatch)
+        read_weights(model, h5, f"{filepath}:{WEIGHTS}", skip_mismatch, entries=entries)
 
 
 def load_archive_weights(model, filepath, skip_mismatch: bool = False) -> None:

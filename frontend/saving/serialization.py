@@ -341,7 +341,11 @@ def layer_config_for_kerax(cls, config: dict, where: str) -> dict:
     if isinstance(dtype, dict):
         config["dtype"] = (dtype.get("config") or {}).get("name", "float32")
     accepted = _init_parameters(cls)
-    if accepted is None:
+    if accepted is None:  # a custom class passing **kwargs on: only Keras's unused defaults go
+        own = inspect.signature(cls.__init__).parameters
+        for key, default in _KERAS_ONLY_DEFAULTS.items():
+            if key in config and key not in own and config[key] == default:
+                del config[key]
         return config
     for key in list(config):
         if key in accepted:

@@ -126,10 +126,11 @@ def _group_name(path: str) -> str:
 
 
 # -- writing --------------------------------------------------------------------------------------------------
-def write_weights(model, store, include_optimizer: bool = True) -> None:
+def write_weights(model, store, include_optimizer: bool = True, entries=None) -> None:
     """Hand every weight of `model` (and its optimizer's state) to `store` in Keras's order:
-    `store.make(group_path, name)` opens an object's group, `store.put(key, array)` adds one weight."""
-    entries = walk(model, include_optimizer)
+    `store.make(group_path, name)` opens an object's group, `store.put(key, array)` adds one
+    weight. `entries`: `walk(model, include_optimizer)`, when the caller has it already."""
+    entries = walk(model, include_optimizer) if entries is None else entries
     variables = [v for _, obj in entries if not _custom(obj, "save_own_variables") for v in own_variables(obj)]
     values = iter(jax.device_get([v.value for v in variables]))  # one transfer for the whole model
     for path, obj in entries:
@@ -168,11 +169,11 @@ class ImageStore:
         self.image.put(self._group, key, array)
 
 
-def weights_image(model, include_optimizer: bool = True) -> H5Image:
+def weights_image(model, include_optimizer: bool = True, entries=None) -> H5Image:
     """`model`'s weights as a closed `H5Image` in Keras's `.weights.h5` layout, ready to stream."""
     store = ImageStore()
     try:
-        write_weights(model, store, include_optimizer)
+        write_weights(model, store, include_optimizer, entries)
     finally:
         store.image.close()
     return store.image
@@ -200,10 +201,12 @@ def _require_built(model, what: str) -> None:
 
 
 # -- reading --------------------------------------------------------------------------------------------------
-def read_weights(model, source, file, skip_mismatch: bool = False, include_optimizer: bool = True) -> None:
+def read_weights(model, source, file, skip_mismatch: bool = False, include_optimizer: bool = True,
+                 entries=None) -> None:
     """Assign every weight of `model` from an open h5py File in Keras's layout; a missing
-    group or dataset, or a wrong count or shape, is a SavingError (a warning with skip_mismatch)."""
-    entries = walk(model, include_optimizer)
+    group or dataset, or a wrong count or shape, is a SavingError (a warning with skip_mismatch).
+    `entries`: `walk(model, include_optimizer)`, when the caller has it already."""
+    entries = walk(model, include_optimizer) if entries is None else entries
     planned, custom = [], []
     for path, obj in entries:
         if _custom(obj, "load_own_variables"):
