@@ -22,6 +22,11 @@ from .errors import SavingError
 ROOT = "assets"
 
 
+def _folder_of(folder: str, path: str) -> str:
+    """The assets folder of the object at `path` (the model's own is `assets/` itself)."""
+    return os.path.join(folder, ROOT, *path.split("/")) if path else os.path.join(folder, ROOT)
+
+
 def saved_assets(entries) -> list:
     """`[(member name, [bytes])]`: the files that the objects of `entries` (`[(path, object)]`,
     the weights walk) write with their `save_assets`, as the archive's members."""
@@ -31,7 +36,7 @@ def saved_assets(entries) -> list:
     folder = tempfile.mkdtemp(prefix="kerax_assets_")
     try:
         for path, obj in owners:
-            own = os.path.join(folder, ROOT, *path.split("/")) if path else os.path.join(folder, ROOT)
+            own = _folder_of(folder, path)
             os.makedirs(own, exist_ok=True)
             obj.save_assets(own)
         members = []
@@ -70,7 +75,7 @@ def load_assets(entries, assets: dict, file) -> None:
             with open(target, "wb") as f:
                 f.write(data)
         for path, obj in owners:
-            own = os.path.join(folder, ROOT, *path.split("/")) if path else os.path.join(folder, ROOT)
+            own = _folder_of(folder, path)
             obj.load_assets(own if os.path.isdir(own) else None)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
