@@ -91,6 +91,14 @@ def remove(path) -> None:
         _release(held)
 
 
+def wait_for_freeing() -> None:
+    """Wait until the files that writes replaced and `remove` removed are freed: a benchmark
+    starts its next measurement only then, a test checks that nothing stays open."""
+    for thread in threading.enumerate():
+        if thread.name == _FREEING_THREAD:
+            thread.join()
+
+
 def _release(fd: int | None) -> None:
     """Close a descriptor from `_hold`: the file's blocks are freed as it closes, off the caller's path."""
     if fd is not None:

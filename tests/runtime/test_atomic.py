@@ -4,7 +4,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 
 import pytest
 
@@ -117,16 +116,12 @@ def test_a_replaced_large_file_is_released_once_the_new_one_is_in_place(tmp_path
     with atomic_write(target) as f:
         f.write(b"new")
         assert len(holding()) == 1
-    for thread in threading.enumerate():
-        if thread.name == "kerax-free-replaced":
-            thread.join()
+    atomic.wait_for_freeing()
     assert target.read_bytes() == b"new" and holding() == []
     target.write_bytes(b"o" * atomic._HOLD_BYTES)
     atomic.remove(target)  # removed at once, freed on a thread
     assert not target.exists()
-    for thread in threading.enumerate():
-        if thread.name == "kerax-free-replaced":
-            thread.join()
+    atomic.wait_for_freeing()
     assert holding() == []
     atomic.remove(target)  # (a missing file is no error)
 

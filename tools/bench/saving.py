@@ -15,7 +15,6 @@ import itertools
 import os
 import shutil
 import tempfile
-import threading
 import time
 
 import numpy as np
@@ -97,9 +96,9 @@ def _settle(folder: str) -> None:
     """Start each operation on a quiet disk: without this, the next contender would pay for the
     writeback of a save that did not sync (Keras's), for the freeing of files that kerax
     replaced (which kerax leaves to a background thread) and of the raw writes' files."""
-    for thread in threading.enumerate():
-        if thread.name == "kerax-free-replaced":
-            thread.join()
+    from ...runtime.atomic import wait_for_freeing
+
+    wait_for_freeing()
     for name in os.listdir(folder):
         if name.startswith(RAW):
             os.unlink(os.path.join(folder, name))
