@@ -2,8 +2,9 @@
 moments, many times; afterwards the target is always a complete file, old or new, and loads.
 A sharded save (several files and their index) loads whole too, old or new, never a mix.
 
-One helper process imports kerax once (the slow part) and, before JAX starts its backend,
-forks a fresh saver for every kill, so each kill costs a fork rather than an interpreter."""
+One helper process, shared by the tests, imports kerax once (the slow part) and, before JAX
+starts its backend, forks a fresh saver for every kill, so each kill costs a fork rather than
+an interpreter."""
 import os
 import random
 import signal
@@ -12,6 +13,7 @@ import sys
 import time
 
 import numpy as np
+import pytest
 
 import kerax
 
@@ -20,9 +22,9 @@ import os, sys
 import numpy as np
 import kerax
 
-target, sharded = sys.argv[1], sys.argv[2] == "sharded"
-for line in sys.stdin:
-    version = int(line)
+for line in sys.stdin:  # target, "whole" or "sharded", the version to start from
+    target, mode, version = line.split()
+    sharded, version = mode == "sharded", int(version)
     pid = os.fork()
     if pid == 0:  # the saver: save forever, each save one version higher, until killed
         model = kerax.Sequential([kerax.Input((128,)), kerax.layers.Dense(512), kerax.layers.Dense(128)])
@@ -72,37 +74,36 @@ def _read(helper, prefix):
     return int(line[1]) if len(line) > 1 else None
 
 
-def _kill_saver_repeatedly(stem: str, mode: str, check) -> None:
+@pytest.fixture(scope="module")
+def helper():
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    process = subprocess.Popen([sys.executable, "-c", HELPER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               env=env, text=True)
+    yield process
+    process.kill()
+    process.wait()
+
+
+def _kill_saver_repeatedly(helper, stem: str, mode: str, check) -> None:
     """Start a saver, SIGKILL it at a random moment after a complete save, `check(last)` the
     files, KILLS times; `last` is the last save the killed saver reported complete."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-    helper = subprocess.Popen([sys.executable, "-c", HELPER, stem, mode], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, env=env, text=True)
     rng = random.Random(0)
-    kills, version = 0, 0
-    try:
-        while kills < KILLS:
-            helper.stdin.write(f"{version * 1000}\n")
-            helper.stdin.flush()
-            pid = _read(helper, "pid")
-            last = _read(helper, "saved")  # one complete save each time: the old file exists
-            time.sleep(rng.uniform(0.0, 0.08))
-            os.kill(pid, signal.SIGKILL)
-            while True:
-                line = helper.stdout.readline().split()
-                if line[0] == "dead":
-                    break
-                last = int(line[1])
-            kills += 1
-            check(last)
-            version += 1
-    finally:
-        helper.kill()
-        helper.wait()
-    assert kills == KILLS
+    for kill in range(KILLS):
+        helper.stdin.write(f"{stem} {mode} {kill * 1000}\n")
+        helper.stdin.flush()
+        pid = _read(helper, "pid")
+        last = _read(helper, "saved")  # one complete save each time: the old file exists
+        time.sleep(rng.uniform(0.0, 0.08))
+        os.kill(pid, signal.SIGKILL)
+        while True:
+            line = helper.stdout.readline().split()
+            if line[0] == "dead":
+                break
+            last = int(line[1])
+        check(last)
 
 
-def test_sigkill_at_random_moments_leaves_old_or_new_file(tmp_path):
+def test_sigkill_at_random_moments_leaves_old_or_new_file(helper, tmp_path):
     stem = os.fspath(tmp_path / "model")
 
     def check(last):
@@ -111,7 +112,7 @@ def test_sigkill_at_random_moments_leaves_old_or_new_file(tmp_path):
         assert last <= keras_version <= last + 1
         assert last - 1 <= weights_version <= last + 1
 
-    _kill_saver_repeatedly(stem, "whole", check)
+    _kill_saver_repeatedly(helper, stem, "whole", check)
     # the killed savers' temporaries go with the next successful save of each target
     model = _model()
     model.save(stem + ".keras")
@@ -119,13 +120,13 @@ def test_sigkill_at_random_moments_leaves_old_or_new_file(tmp_path):
     assert [n for n in os.listdir(tmp_path) if n.startswith(".model.")] == []
 
 
-def test_sigkill_during_sharded_saves_leaves_the_old_or_the_new_save(tmp_path):
+def test_sigkill_during_sharded_saves_leaves_the_old_or_the_new_save(helper, tmp_path):
     stem = os.fspath(tmp_path / "model")
 
     def check(last):
         assert last <= _version(_loaded_weights(stem + ".weights.json")) <= last + 1
 
-    _kill_saver_repeatedly(stem, "sharded", check)
+    _kill_saver_repeatedly(helper, stem, "sharded", check)
     _model().save_weights(stem + ".weights.json", max_shard_size=300_000 / 1024 ** 3)
     # and the next complete save leaves its own files only: no second names, no temporaries
     assert sorted(n for n in os.listdir(tmp_path) if "model" in n) == [
