@@ -7,6 +7,11 @@ old complete file or the new complete file, never a mix.
 
 A writer killed mid-write leaves its temporary file, `.NAME.PID.XXXXXXXX.tmp`, behind; the
 next successful write of the same target removes those whose writing process is gone.
+
+The new file gets the permissions a plain `open(path, "w")` would leave (the old file's, or
+0666 less the umask). A large file that a write replaces (or `remove` removes) is freed on a
+background thread: on ext4 freeing 100 MB takes about as long as syncing it, and the caller
+need not wait for it.
 """
 from __future__ import annotations
 
