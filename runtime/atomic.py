@@ -10,8 +10,8 @@ next successful write of the same target removes those whose writing process is 
 
 The new file gets the permissions a plain `open(path, "w")` would leave (the old file's, or
 0666 less the umask). A large file that a write replaces (or `remove` removes) is freed on a
-background thread: on ext4 freeing 100 MB took 0.07-0.14 s here, half as long as syncing it, and the caller
-need not wait for it.
+background thread: on ext4 freeing 100 MB took 0.07-0.14 s here, half as long as syncing it,
+and the caller need not wait for it.
 """
 from __future__ import annotations
 
