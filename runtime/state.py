@@ -41,7 +41,7 @@ class DeviceState:
         values = jax.device_put(values, shardings if shardings is not None else jax.devices()[0])
         self.values = tuple(values)
         self._reading = threading.local()  # a snapshot some thread reads instead (see reading())
-        self.position = None  # (epoch, step, NumPy RNG state of the epoch's shuffle), kept by fit
+        self.position = None  # (epoch, step, NumPy RNG state of the epoch's shuffle, logs), kept by fit
         for group in self.groups:
             for variable in group:
                 variable._holder = self
@@ -77,14 +77,22 @@ class DeviceState:
     def update(self, values) -> None:
         self.values = tuple(list(g) for g in values)
 
-    def execute(self, program, batch):
+    def execute(self, program, batch, on_commit=None):
         """Run `program(values, batch, commit) -> (out, values)`, which commits the new values
-        after each dispatch. Ctrl-C (or any signal handler's exception) waits for the execution
-        to end, so the state is always that of the last completed execution, never a donated
-        (deleted) one."""
+        after each dispatch (`commit(values, steps, out)`); `on_commit(steps, out)` then hears
+        of them at once, so that what it keeps (fit's data position) never disagrees with the
+        state, even when a later dispatch of the execution fails. Ctrl-C (or any signal
+        handler's exception) waits for the execution to end, so the state is always that of
+        the last completed dispatch, never a donated (deleted) one."""
+
+        def commit(values, steps, out):
+            self.update(values)
+            if on_commit is not None:
+                on_commit(steps, out)
+
         try:
             with deferred_signals():
-                out, _ = program(self.values, batch, self.update)
+                out, _ = program(self.values, batch, commit)
         except Exception as error:
             if self.lost():
                 error.add_note("kerax: this execution failed after its training state was donated to it, so the "

@@ -142,7 +142,11 @@ class Trainer(CompiledModel, Steps):
         guarded = self._executable("train_guarded")
 
         def program(values, superbatch, commit):
-            (logs, bad_step), values = guarded(values, superbatch, commit)
+            def commit_applied(values, steps, out):  # a non-finite step and those after it left the state as it was
+                logs, bad = out
+                commit(values, steps if int(bad) < 0 else int(bad), logs)
+
+            (logs, bad_step), values = guarded(values, superbatch, commit_applied)
             # the step index inside this execution (-1: none), and the execution's length
             self._nonfinite_step = (bad_step, len(jax.tree.leaves(superbatch)[0]))
             return logs, values

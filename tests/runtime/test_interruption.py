@@ -215,3 +215,61 @@ def test_a_failure_after_donation_says_the_state_is_lost():
     with pytest.raises(RuntimeError, match="out of memory") as caught:
         state.execute(failing, None)
     assert state.lost() and "state is gone" in "".join(caught.value.__notes__)
+
+
+def conv_model(tripwire):
+    """A convolution net, which gets the host plan on CPU (K dispatches per execution)."""
+    import jax
+
+    import kerax
+
+    class Watched(kerax.layers.Layer):
+        def call(self, x):
+            x = jax.numpy.asarray(x)
+            jax.debug.callback(tripwire, x)
+            return x
+
+    model = kerax.Sequential([kerax.Input((6, 6, 1)), Watched(), kerax.layers.Conv2D(2, 3),
+                              kerax.layers.Flatten(), kerax.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse", steps_per_execution=4)
+    return model
+
+
+@pytest.mark.parametrize("failing", ["program", "data"])
+def test_a_host_plan_execution_that_fails_partway_keeps_the_position_of_its_committed_steps(failing):
+    """Step 6 of 16 fails, inside the second execution of K=4: the 5 steps before it are
+    committed, and the data position says 5, as after a run of exactly 5 steps."""
+    import numpy as np
+
+    import kerax
+
+    completed = 5
+    data = np.random.default_rng(0).random((64, 6, 6, 1), "float32"), np.ones((64, 1), "float32")
+
+    def batches(fail_at):
+        for i in range(16):
+            if i == fail_at:
+                raise OSError("disk went away")
+            yield data[0][4 * i: 4 * i + 4], data[1][4 * i: 4 * i + 4]
+
+    class Record(kerax.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == completed - 1:
+                self.position = self.model._state().position
+
+    reference, record = conv_model(Tripwire(at=0)), Record()
+    initial = reference.get_weights()
+    reference.fit(batches(None), epochs=1, steps_per_epoch=completed, verbose=0, callbacks=[record])
+
+    model = conv_model(Tripwire(at=completed + 1 if failing == "program" else 0))
+    model.set_weights(initial)
+    with pytest.raises(Exception, match="tripwire" if failing == "program" else "disk went away"):
+        model.fit(batches(completed if failing == "data" else None), epochs=1, verbose=0)
+    assert model.execution_stats.loops["train"].strategy == "host"
+    assert int(model.optimizer.iterations.numpy()) == completed
+    for ours, theirs in zip(model.get_weights(), reference.get_weights()):
+        np.testing.assert_array_equal(ours, theirs)
+    epoch, step, order, logs = model._state().position
+    assert (epoch, step) == (0, completed) == record.position[:2]
+    np.testing.assert_array_equal(order[1], record.position[2][1])
+    assert float(logs["loss"]) == float(record.position[3]["loss"])
