@@ -112,6 +112,7 @@ class Trainer(CompiledModel, Steps):
                      reset_metrics=self._reset_metrics, validate=validate if validation is not None else None,
                      should_stop=lambda: self.stop_training, resume=self._take_resume_position)
         finally:
+            state.recovery = None  # a backup to fall back on belongs to this fit only
             self._checkpoint_writer().wait()  # fit returns when the last checkpoint is on disk
         if epochs > 0 and hasattr(self.optimizer, "finalize_variable_values"):
             self.optimizer.finalize_variable_values(self._state_lists()[0])  # EMA weights, as Keras

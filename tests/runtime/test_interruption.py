@@ -119,6 +119,22 @@ class Tripwire:
             raise RuntimeError("tripwire")
 
 
+def watched(tripwire):
+    """A layer whose raw JAX calls `tripwire` on the host at every step: a program with a host
+    callback, which can fail inside the XLA call."""
+    import jax
+
+    import kerax
+
+    class Watched(kerax.layers.Layer):
+        def call(self, x):
+            x = jax.numpy.asarray(x)  # raw JAX: the call runs as an opaque node, in the program
+            jax.debug.callback(tripwire, x)
+            return x
+
+    return Watched()
+
+
 @pytest.mark.parametrize("k", [1, 4])
 def test_an_error_inside_the_program_leaves_the_state_of_the_last_execution(k):
     import jax
@@ -128,17 +144,11 @@ def test_an_error_inside_the_program_leaves_the_state_of_the_last_execution(k):
 
     tripwire = Tripwire(at=6)
 
-    class Watched(kerax.layers.Layer):
-        def call(self, x):
-            x = jax.numpy.asarray(x)  # raw JAX: the call runs as an opaque node, in the program
-            jax.debug.callback(tripwire, x)
-            return x
-
     class Record(kerax.callbacks.Callback):
         def on_train_batch_end(self, batch, logs=None):
             self.weights = self.model.get_weights()
 
-    model = kerax.Sequential([kerax.Input((4,)), Watched(), kerax.layers.Dense(1)])
+    model = kerax.Sequential([kerax.Input((4,)), watched(tripwire), kerax.layers.Dense(1)])
     model.compile(optimizer="adam", loss="mse", steps_per_execution=k)
     x, y = np.random.default_rng(0).random((64, 4), "float32"), np.ones((64, 1), "float32")
     record = Record()
@@ -214,22 +224,47 @@ def test_a_failure_after_donation_says_the_state_is_lost():
 
     with pytest.raises(RuntimeError, match="out of memory") as caught:
         state.execute(failing, None)
-    assert state.lost() and "state is gone" in "".join(caught.value.__notes__)
+    assert state.lost() and "is gone" in "".join(caught.value.__notes__)
+    assert "Restore the model from a checkpoint" in "".join(caught.value.__notes__)
+
+
+def test_a_failure_after_donation_restores_the_last_backup(tmp_path, monkeypatch):
+    """A program that donates its state and fails inside the XLA call (as one without host
+    callbacks does when it runs out of memory): with BackupAndRestore in the fit, the model comes
+    back usable, with the state of the last backup, and the error says so."""
+    import numpy as np
+
+    import kerax
+    from kerax.lowering import donation
+
+    monkeypatch.setattr(donation, "calls_host", lambda jaxpr: False)  # the tripwire's program donates
+
+    class Record(kerax.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            self.seen[int(self.model.optimizer.iterations.numpy())] = self.model.get_weights()
+
+    record, backup = Record(), kerax.callbacks.BackupAndRestore(tmp_path / "backup", save_freq=2)
+    record.seen = {}
+    model = kerax.Sequential([kerax.Input((4,)), watched(Tripwire(at=8)), kerax.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse", steps_per_execution=1)
+    x, y = np.random.default_rng(0).random((64, 4), "float32"), np.ones((64, 1), "float32")
+    with pytest.raises(Exception, match="tripwire") as caught:
+        model.fit(x, y, batch_size=4, epochs=1, verbose=0, callbacks=[backup, record])
+    assert "now holds the state of the backup in" in "".join(caught.value.__notes__)
+    assert max(record.seen) == 7  # 7 steps completed, the last backup after 6 (save_freq=2)
+    assert int(model.optimizer.iterations.numpy()) == 6 and model._state().position[:2] == (0, 6)
+    for ours, backed_up in zip(model.get_weights(), record.seen[6]):
+        np.testing.assert_array_equal(ours, backed_up)
+    assert model.predict(x[:4], verbose=0).shape == (4, 1)
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0, callbacks=[backup])  # resumes after step 6
+    assert int(model.optimizer.iterations.numpy()) == 16
 
 
 def conv_model(tripwire):
     """A convolution net, which gets the host plan on CPU (K dispatches per execution)."""
-    import jax
-
     import kerax
 
-    class Watched(kerax.layers.Layer):
-        def call(self, x):
-            x = jax.numpy.asarray(x)
-            jax.debug.callback(tripwire, x)
-            return x
-
-    model = kerax.Sequential([kerax.Input((6, 6, 1)), Watched(), kerax.layers.Conv2D(2, 3),
+    model = kerax.Sequential([kerax.Input((6, 6, 1)), watched(tripwire), kerax.layers.Conv2D(2, 3),
                               kerax.layers.Flatten(), kerax.layers.Dense(1)])
     model.compile(optimizer="adam", loss="mse", steps_per_execution=4)
     return model
