@@ -33,9 +33,17 @@ def flatten_logs(logs) -> dict:
 
 
 def logs_to_floats(logs: dict) -> dict:
-    """Bring logs to the host (this waits for the device); a per-class metric (F1Score with
-    average=None) stays an array, as Keras returns it."""
-    return {k: float(v) if np.ndim(v) == 0 else np.asarray(v) for k, v in jax.device_get(flatten_logs(logs)).items()}
+    """Logs as Keras's `pythonify_logs` hands them to callbacks: flat, keys sorted, on the host
+    (this waits for the device), a value of one element a Python float; a per-class metric
+    (F1Score with average=None) or predict's outputs stay NumPy arrays."""
+    flat = jax.device_get(flatten_logs(logs))
+    return {key: _pythonify(flat[key]) for key in sorted(flat)}
+
+
+def _pythonify(value):
+    if isinstance(value, (np.ndarray, np.generic, int, float)) and np.size(value) == 1:
+        return float(np.reshape(value, ()))  # Keras's float(value); the reshape spares NumPy's warning
+    return value
 
 
 def run_steps(program, state, data, k_max: int, on_begin=None, on_end=None, collect: bool = False, pad: bool = False,
