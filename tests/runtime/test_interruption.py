@@ -308,3 +308,23 @@ def test_a_host_plan_execution_that_fails_partway_keeps_the_position_of_its_comm
     assert (epoch, step) == (0, completed) == record.position[:2]
     np.testing.assert_array_equal(order[1], record.position[2][1])
     assert float(logs["loss"]) == float(record.position[3]["loss"])
+
+
+def test_a_signal_inside_deferred_signals_reaches_its_handler_after_the_block():
+    from kerax.runtime.interrupt import deferred_signals
+
+    calls = []
+
+    def handler(signum, frame):
+        calls.append(signum)
+
+    previous, interrupt = signal.signal(signal.SIGUSR1, handler), signal.getsignal(signal.SIGINT)
+    try:
+        with deferred_signals():
+            signal.raise_signal(signal.SIGUSR1)
+            assert calls == []  # held back while the dispatch is in flight
+        assert calls == [signal.SIGUSR1]
+        assert signal.getsignal(signal.SIGUSR1) is handler
+        assert signal.getsignal(signal.SIGINT) is interrupt  # every handler put back
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
