@@ -5,7 +5,9 @@ donation, the donated buffers are already deleted and the state of the last comp
 is gone. A program of registered ops does not fail at run time, except by running out of memory;
 a program that calls back into Python does: a `jax.debug.callback`, `io_callback` or
 `pure_callback` in a layer's raw JAX, or in a user's `train_step`, may raise, and XLA reports
-that as a `JaxRuntimeError` after the donation.
+that as a `JaxRuntimeError` after the donation. (A donating program that still fails, e.g. out
+of memory, loses the state; the runtime then falls back on the last backup a BackupAndRestore
+wrote, if the fit has one: runtime/state.py.)
 
 So the first call traces the donating program (a trace that the call reuses: no extra work) and
 reads its jaxpr; only a program with a host callback is compiled again without donation. Its

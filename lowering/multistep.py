@@ -72,8 +72,10 @@ def compile_multistep(step, stats: ExecutionStats, plan_for: Callable[..., LoopP
     """The program of one kind: `run(state, superbatch, commit=None) -> (out, state)`.
 
     `plan_for(batch, superbatch)` makes the loop plan on the first execution. `place(superbatch)`
-    puts data on the devices (with its sharding). `commit(state)` is called with the new state
-    after every dispatch, so an interruption between dispatches loses no completed step.
+    puts data on the devices (with its sharding). `commit(state, steps, out)` is called after
+    every dispatch with the new state, the number of steps that dispatch ran and its output, so
+    an interruption between dispatches loses no completed step and the caller knows how many
+    steps the state holds (the host plan commits K times per execution).
     With `collect`, `out` is a list of per-dispatch outputs whose leading axis is steps x batch.
 
     `single(step, stats)` and `scan(step, stats)` make the one-step and the K-step functions, and
@@ -134,15 +136,16 @@ def counting(stats: ExecutionStats, counted: bool) -> ExecutionStats:
 
 def dispatcher(stats: ExecutionStats, place=None):
     """dispatch(program, state, superbatch, commit) -> (out, state): place the data, run one
-    jitted program, count it, and commit the new state at once."""
+    jitted program, count it, and commit the new state at once (`commit(state, steps, out)`)."""
 
     def dispatch(program, state, superbatch, commit):
+        steps = _leading_shape(superbatch)[0]
         if place is not None:
             superbatch = place(superbatch)
         stats.dispatches += 1
         out, state = program(state, superbatch)
         if commit is not None:
-            commit(state)
+            commit(state, steps, out)
         return out, state
 
     return dispatch

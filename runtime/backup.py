@@ -33,7 +33,7 @@ def write_backup(folder: str, values: tuple, position: tuple) -> None:
     with atomic_write(os.path.join(folder, name), "wb") as f:
         np.savez(f, **arrays)
     manifest = dict(format=FORMAT, number=number, arrays=name, epoch=int(epoch), step=int(step),
-                    logs=None if logs is None else {k: float(v) for k, v in logs.items()},
+                    logs=None if logs is None else {k: _to_json(v) for k, v in logs.items()},
                     groups=[len(g) for g in values], order=dict(kind=kind, pos=int(pos), has_gauss=int(has_gauss),
                                                                  cached_gaussian=float(cached)))
     with atomic_write(os.path.join(folder, MANIFEST), "w") as f:
@@ -66,4 +66,14 @@ def read_backup(folder: str):
         keys = data["order_keys"]
     order = manifest["order"]
     rng_state = (order["kind"], keys, order["pos"], order["has_gauss"], order["cached_gaussian"])
-    return values, (manifest["epoch"], manifest["step"], rng_state, manifest["logs"])
+    logs = manifest["logs"]
+    if logs is not None:
+        logs = {k: v if isinstance(v, float) else np.asarray(v["value"], v["dtype"]) for k, v in logs.items()}
+    return values, (manifest["epoch"], manifest["step"], rng_state, logs)
+
+
+def _to_json(value):
+    """A logs value: a float, or a per-class metric's array (F1Score with average=None)."""
+    if np.size(value) == 1:
+        return float(np.reshape(value, ()))
+    return {"value": np.asarray(value).tolist(), "dtype": str(np.asarray(value).dtype)}

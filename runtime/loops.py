@@ -33,16 +33,25 @@ def flatten_logs(logs) -> dict:
 
 
 def logs_to_floats(logs: dict) -> dict:
-    """Bring logs to the host (this waits for the device); a per-class metric (F1Score with
-    average=None) stays an array, as Keras returns it."""
-    return {k: float(v) if np.ndim(v) == 0 else np.asarray(v) for k, v in jax.device_get(flatten_logs(logs)).items()}
+    """Logs as Keras's `pythonify_logs` hands them to callbacks: flat, keys sorted, on the host
+    (this waits for the device), a value of one element a Python float; a per-class metric
+    (F1Score with average=None) or predict's outputs stay NumPy arrays."""
+    flat = jax.device_get(flatten_logs(logs))
+    return {key: _pythonify(flat[key]) for key in sorted(flat)}
+
+
+def _pythonify(value):
+    if isinstance(value, (np.ndarray, np.generic, int, float)) and np.size(value) == 1:
+        return float(np.reshape(value, ()))  # Keras's float(value); the reshape spares NumPy's warning
+    return value
 
 
 def run_steps(program, state, data, k_max: int, on_begin=None, on_end=None, collect: bool = False, pad: bool = False,
-              should_stop=None, start_step: int = 0):
+              should_stop=None, start_step: int = 0, on_commit=None):
     """One pass over `data`. `program(values, superbatch, commit) -> (out, values)` runs up to
-    `k_max` steps per execution and commits the state after each dispatch (`state.execute`).
-    `should_stop()` is asked after every execution; `start_step` resumes a pass in its middle.
+    `k_max` steps per execution and commits the state after each dispatch (`state.execute`,
+    which tells `on_commit(steps, out)`). `should_stop()` is asked after every execution;
+    `start_step` resumes a pass in its middle.
 
     Returns the last execution's output, or with `collect` every step's output, concatenated on
     the host. With `pad` (predict), a short batch is padded to the batch size (for iterables, the
@@ -59,7 +68,7 @@ def run_steps(program, state, data, k_max: int, on_begin=None, on_end=None, coll
             full_batch = full_batch or _batch_size(superbatch)
             real = (steps, _batch_size(superbatch), full_batch)
             superbatch = pad_superbatch(superbatch, steps, full_batch)
-        out = state.execute(program, superbatch)
+        out = state.execute(program, superbatch, on_commit)
         step += steps
         if collect:
             collected.append((out, real))
@@ -117,9 +126,11 @@ def fit_loop(*, program, state, data, epochs: int, initial_epoch: int, k: int, c
 
     `stop_training` is checked after every execution. `state.position` follows the data
     order (epoch, step, the NumPy RNG state the epoch's shuffle is drawn from, the logs of the
-    last execution in the epoch, or None at its start), so that a snapshot taken in any
-    callback can resume training exactly there; `resume()`, asked after `on_train_begin`,
-    returns such a position to start from, or None."""
+    last step in the epoch, or None at its start), so that a snapshot taken in any callback can
+    resume training exactly there. It moves with every commit of the state, not with every
+    execution: when a host-plan execution (K dispatches) fails partway, it counts exactly the
+    steps the state holds. `resume()`, asked after `on_train_begin`, returns such a position to
+    start from, or None."""
     callbacks.on_train_begin()
     epoch, step, resumed_logs = initial_epoch, 0, None
     position = resume()
@@ -132,13 +143,14 @@ def fit_loop(*, program, state, data, epochs: int, initial_epoch: int, k: int, c
             reset_metrics()
         callbacks.on_epoch_begin(epoch)
         order = np.random.get_state()  # what this epoch's shuffle is drawn from
+        state.position = (epoch, step, order, resumed_logs if step else None)
 
-        def on_end(last_step, logs, steps, epoch=epoch, order=order):
-            state.position = (epoch, last_step + 1, order, logs)
-            callbacks.on_train_batch_end(last_step, logs)
+        def on_commit(steps, logs, epoch=epoch, order=order):
+            state.position = (epoch, state.position[1] + steps, order, logs)
 
-        last = run_steps(program, state, data, k, on_begin=callbacks.on_train_batch_begin, on_end=on_end,
-                         should_stop=should_stop, start_step=step)
+        last = run_steps(program, state, data, k, on_begin=callbacks.on_train_batch_begin,
+                         on_end=lambda last_step, logs, steps: callbacks.on_train_batch_end(last_step, logs),
+                         should_stop=should_stop, start_step=step, on_commit=on_commit)
         if last is None and step > 0:
             last = resumed_logs  # resumed after the epoch's last step, before its end
         if last is None:

@@ -41,7 +41,10 @@ class DeviceState:
         values = jax.device_put(values, shardings if shardings is not None else jax.devices()[0])
         self.values = tuple(values)
         self._reading = threading.local()  # a snapshot some thread reads instead (see reading())
-        self.position = None  # (epoch, step, NumPy RNG state of the epoch's shuffle), kept by fit
+        self.position = None  # (epoch, step, NumPy RNG state of the epoch's shuffle, logs), kept by fit
+        # () -> (values, position, where) of the last checkpoint of the whole state, or None: what
+        # an execution that lost the state falls back on (BackupAndRestore sets it during fit)
+        self.recovery = None
         for group in self.groups:
             for variable in group:
                 variable._holder = self
@@ -77,21 +80,48 @@ class DeviceState:
     def update(self, values) -> None:
         self.values = tuple(list(g) for g in values)
 
-    def execute(self, program, batch):
+    def execute(self, program, batch, on_commit=None):
         """Run `program(values, batch, commit) -> (out, values)`, which commits the new values
-        after each dispatch. Ctrl-C (or any signal handler's exception) waits for the execution
-        to end, so the state is always that of the last completed execution, never a donated
-        (deleted) one."""
+        after each dispatch (`commit(values, steps, out)`); `on_commit(steps, out)` then hears
+        of them at once, so that what it keeps (fit's data position) never disagrees with the
+        state, even when a later dispatch of the execution fails. Ctrl-C (or any signal
+        handler's exception) waits for the execution to end, so the state is always that of
+        the last completed dispatch, never a donated (deleted) one."""
+
+        def commit(values, steps, out):
+            self.update(values)
+            if on_commit is not None:
+                on_commit(steps, out)
+
         try:
             with deferred_signals():
-                out, _ = program(self.values, batch, self.update)
+                out, _ = program(self.values, batch, commit)
         except Exception as error:
             if self.lost():
-                error.add_note("kerax: this execution failed after its training state was donated to it, so the "
-                               "state is gone (a program without host callbacks donates it: lowering/donation.py). "
-                               "Restore the model from a checkpoint, e.g. with BackupAndRestore.")
+                error.add_note(self._recover())
             raise
         return out
+
+    def _recover(self) -> str:
+        """After a failure that deleted the donated state: load the last checkpoint of the whole
+        state (`recovery`), if there is one, and say what happened. Nothing is kept for this on
+        the normal path: the checkpoint is one a callback wrote anyway."""
+        lost = ("kerax: this execution failed after its training state was donated to it, so the state of the "
+                "last completed execution is gone (a program without host callbacks donates it: "
+                "lowering/donation.py).")
+        where = "the last checkpoint"
+        try:
+            found = self.recovery() if self.recovery is not None else None
+            if found is None:
+                return f"{lost} Restore the model from a checkpoint, e.g. with BackupAndRestore."
+            values, position, where = found
+            self.restore(values)
+        except Exception as failed:  # noqa: BLE001  (the execution's own error is the one raised)
+            return f"{lost} Restoring the model from {where} failed too: {failed!r}"
+        self.position = position
+        return (f"{lost} The model now holds the state of {where} (epoch {position[0]}, step {position[1]}); the "
+                "steps trained after it are lost. Calling fit again with the same BackupAndRestore continues "
+                "from there.")
 
     def lost(self) -> bool:
         """Whether any value was donated to an execution that then failed (deleted buffers)."""

@@ -42,14 +42,26 @@ class BackupAndRestore(Callback):
     def on_train_begin(self, logs=None):
         if self._every is not None:
             self._every = BatchFrequency(self.save_freq)
-        backup = read_backup(self.backup_dir)
+        state = self.model._state()
+        state.recovery = self._last_backup  # an execution that loses the state falls back on it (fit unsets it)
+        backup = self._read()
         if backup is None:
             return
         values, position = backup
-        state = self.model._state()
-        _check_compatible(state.snapshot_shapes(), values, self.backup_dir)
         state.restore(values)
         self.model._resume_position = position
+
+    def _read(self):
+        backup = read_backup(self.backup_dir)
+        if backup is not None:
+            _check_compatible(self.model._state().snapshot_shapes(), backup[0], self.backup_dir)
+        return backup
+
+    def _last_backup(self):
+        """`(values, position, where)` of the newest complete backup, or None."""
+        self.model._checkpoint_writer().wait()  # a backup being written is whole first
+        backup = self._read()
+        return None if backup is None else (*backup, f"the backup in {self.backup_dir}")
 
     def on_train_batch_end(self, batch, logs=None):
         if self._every is not None and self._every.due(batch):

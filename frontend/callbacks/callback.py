@@ -1,12 +1,14 @@
 """The Callback base class and the list that calls them.
 
 With steps_per_execution=K the batch hooks run once per execution (every K steps), with the
-index of the last step of that execution, as Keras does. Batch logs hold device scalars:
-`float()` on them waits for the device, so read them only when needed.
+index of the last step of that execution, as Keras does. A hook of the user's gets the logs as
+Keras gives them (Python floats, NumPy arrays; reading them waits for the device). kerax's own
+callbacks take the device values and read them only when they must, so a fit whose batch hooks
+are all kerax's never waits for the device between executions.
 """
 from __future__ import annotations
 
-from ...runtime.loops import flatten_logs
+from ...runtime.loops import flatten_logs, logs_to_floats
 
 
 class Callback:
@@ -57,6 +59,19 @@ class Callback:
 
 
 _HOOKS = [name for name in vars(Callback) if name.startswith("on_")]
+_KERAS2_NAMES = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
+_KERAX = __name__.split(".")[0] + "."
+
+
+def _user_hook(callback, hook: str) -> bool:
+    """Whether `hook` of `callback` runs code that is not kerax's own (the base class's hooks
+    do nothing, or pass on to the Keras 2 names)."""
+    for name in (hook, _KERAS2_NAMES.get(hook)):
+        method = getattr(callback, name, None) if name else None
+        function = getattr(method, "__func__", method)
+        if function is not None and not getattr(function, "__module__", "").startswith(_KERAX):
+            return True
+    return False
 
 
 class CallbackList:
@@ -66,6 +81,7 @@ class CallbackList:
         self.callbacks = list(callbacks or [])
         self.model = model
         self.params = params
+        self._users = {}  # hook -> whether a callback runs user code there (see _user_hook)
         for callback in self.callbacks:
             if not all(callable(getattr(callback, hook, None)) for hook in _HOOKS):
                 raise TypeError(f"callbacks: expected kerax.callbacks.Callback instances, received {callback!r}")
@@ -75,6 +91,12 @@ class CallbackList:
 
     def append(self, callback):
         self.callbacks.append(callback)
+        self._users.clear()
+
+    def _user_listens(self, hook: str) -> bool:
+        if hook not in self._users:
+            self._users[hook] = any(_user_hook(callback, hook) for callback in self.callbacks)
+        return self._users[hook]
 
     def __iter__(self):
         return iter(self.callbacks)
@@ -89,7 +111,12 @@ class CallbackList:
             if len(args) == 1 + indexed:
                 *args, logs = args
             logs = flatten_logs(logs)  # Keras hands every hook a flat dict, `{}` for none
+            if logs and self._user_listens(hook):
+                logs = logs_to_floats(logs)
             for callback in self.callbacks:
-                getattr(callback, hook)(*args, logs)
+                if "batch" in hook:  # as Keras calls them: batch hooks take `logs=` by keyword
+                    getattr(callback, hook)(*args, logs=logs)
+                else:
+                    getattr(callback, hook)(*args, logs)
 
         return call

@@ -56,12 +56,15 @@ class CompiledLoss:
 class CompiledMetrics:
     """The loss trackers (total, and per output when there are several) and the compiled metrics."""
 
-    def __init__(self, metrics, weighted_metrics, compiled_loss: CompiledLoss, output_shapes: list):
+    def __init__(self, metrics, weighted_metrics, compiled_loss: CompiledLoss, output_shapes: list, loss_tracker,
+                 compile_metrics):
+        """`loss_tracker` and `compile_metrics` (or None) are the objects `compile()` made, which
+        `model.metrics` lists from then on, as Keras's; here they get their metrics."""
         from .. import metrics as metrics_module
 
         names = compiled_loss.output_names
         multi = len(names) > 1
-        self.trackers = [metrics_module.Mean(name="loss")]
+        self.trackers = [loss_tracker]
         self.tracker_logs = ["loss"]
         if multi:
             for i in compiled_loss.active:
@@ -91,9 +94,9 @@ class CompiledMetrics:
                     log = f"{names[i]}_{metric.name}" if multi else metric.name
                     self.entries.append((i, metric, weighted, log))
 
-        self.compile_metrics = None
-        if metrics is not None or weighted_metrics is not None:
-            self.compile_metrics = CompileMetrics(self.entries, names)
+        self.compile_metrics = compile_metrics
+        if compile_metrics is not None:
+            compile_metrics.bind(self.entries, names)
 
     @property
     def keras_metrics(self) -> list:
@@ -160,9 +163,14 @@ class CompileMetrics(Metric):
     ['loss', 'compile_metrics']
     """
 
-    def __init__(self, entries: list, output_names: list):
+    def __init__(self, entries: list = (), output_names: list = ()):
         super().__init__(name="compile_metrics")
-        self.entries = entries  # (output index, metric, weighted, log name), shared with CompiledMetrics
+        self.bind(entries, output_names)
+
+    def bind(self, entries: list, output_names: list) -> None:
+        """Its metrics, once the model's outputs are known (compile() makes it without them, as
+        Keras's is unbuilt until the first step)."""
+        self.entries = list(entries)  # (output index, metric, weighted, log name), as CompiledMetrics'
         self.output_names = list(output_names)
 
     @property

@@ -11,7 +11,7 @@ import numpy as np
 from ...lowering import ExecutionStats, compile_multistep, plan_loop
 from ...lowering.nonfinite import compile_guarded
 from ...runtime.state import DeviceState
-from .compile_utils import CompiledLoss, CompiledMetrics
+from .compile_utils import CompiledLoss, CompiledMetrics, CompileMetrics
 from .programs import ModelProgram, input_signature
 
 
@@ -31,6 +31,7 @@ class CompiledModel:
         self._compile_args = None
         self._compiled_loss = None
         self._compiled_metrics = None
+        self._compile_trackers = ()
         self._writer = None
 
     # -- compile ------------------------------------------------------------------------------------
@@ -64,6 +65,9 @@ class CompiledModel:
                                     steps_per_execution=int(steps_per_execution))
         self.steps_per_execution = int(steps_per_execution)
         self._compiled_loss = self._compiled_metrics = None
+        # model.metrics from now on, as Keras's: the loss tracker, and `compile_metrics` when metrics were given
+        self._compile_trackers = (metrics_module.Mean(name="loss"),
+                                  None if metrics is None and weighted_metrics is None else CompileMetrics())
         self._programs.clear()
         self._executables.clear()
         self._frozen = None
@@ -155,7 +159,7 @@ class CompiledModel:
             self._compiled_loss = CompiledLoss(self._compile_args["loss"], self._compile_args["loss_weights"], names)
             shapes = [t.shape for t in program.output_types]
             self._compiled_metrics = CompiledMetrics(self._compile_args["metrics"], self._compile_args["weighted_metrics"],
-                                                     self._compiled_loss, shapes)
+                                                     self._compiled_loss, shapes, *self._compile_trackers)
         if self.optimizer is not None and not self.optimizer.built:
             self.optimizer.build(trainable)
 

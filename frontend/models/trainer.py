@@ -112,6 +112,7 @@ class Trainer(CompiledModel, Steps):
                      reset_metrics=self._reset_metrics, validate=validate if validation is not None else None,
                      should_stop=lambda: self.stop_training, resume=self._take_resume_position)
         finally:
+            state.recovery = None  # a backup to fall back on belongs to this fit only
             self._checkpoint_writer().wait()  # fit returns when the last checkpoint is on disk
         if epochs > 0 and hasattr(self.optimizer, "finalize_variable_values"):
             self.optimizer.finalize_variable_values(self._state_lists()[0])  # EMA weights, as Keras
@@ -142,7 +143,11 @@ class Trainer(CompiledModel, Steps):
         guarded = self._executable("train_guarded")
 
         def program(values, superbatch, commit):
-            (logs, bad_step), values = guarded(values, superbatch, commit)
+            def commit_applied(values, steps, out):  # a non-finite step and those after it left the state as it was
+                logs, bad = out
+                commit(values, steps if int(bad) < 0 else int(bad), logs)
+
+            (logs, bad_step), values = guarded(values, superbatch, commit_applied)
             # the step index inside this execution (-1: none), and the execution's length
             self._nonfinite_step = (bad_step, len(jax.tree.leaves(superbatch)[0]))
             return logs, values
@@ -180,19 +185,21 @@ class Trainer(CompiledModel, Steps):
         return logs if return_dict else self._logs_as_list(logs)
 
     def _logs_as_list(self, logs: dict):
-        names = self.metrics_names
+        names = ["loss"] if self._compiled_metrics is None else self._compiled_metrics.log_names
         values = [logs[n] for n in names if n in logs]
         return values[0] if len(values) == 1 else values
 
     @property
     def metrics_names(self) -> list:
-        if self._compiled_metrics is None:
-            return ["loss"] if self.compiled else []
-        return self._compiled_metrics.log_names
+        return [m.name for m in self.metrics]
 
     @property
     def metrics(self) -> list:
-        return [] if self._compiled_metrics is None else self._compiled_metrics.keras_metrics
+        """As Keras lists them from `compile()` on: the loss tracker, `compile_metrics` (every
+        compiled metric as one Metric), then the per-output loss trackers once fit has seen the outputs."""
+        if self._compiled_metrics is not None:
+            return self._compiled_metrics.keras_metrics
+        return [m for m in self._compile_trackers if m is not None] if self.compiled else []
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         verbose = _verbosity(verbose)
@@ -203,7 +210,8 @@ class Trainer(CompiledModel, Steps):
         cbs.on_predict_begin()
         outputs = run_steps(self._executable("predict"), self._state(), source, self.steps_per_execution,
                             on_begin=cbs.on_predict_batch_begin,
-                            on_end=lambda step, out, steps: cbs.on_predict_batch_end(step, {"outputs": out[-1]}),
+                            on_end=lambda step, out, steps: cbs.on_predict_batch_end(
+                                step, {"outputs": self._pack_outputs(list(out[-1]))}),
                             collect=True, pad=not self._fixed_batch())
         cbs.on_predict_end()
         return self._pack_outputs(list(outputs))

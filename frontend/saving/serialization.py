@@ -89,7 +89,8 @@ def serialize_keras_object(obj):
         return serialize_lambda(obj)
     if isinstance(obj, (types.FunctionType, types.BuiltinFunctionType)):
         registered = registry._REGISTERED_NAMES.get(id(obj))
-        return {"module": "builtins" if registered is None else obj.__module__, "class_name": "function",
+        # "builtins": the module of a function's class, which is what Keras writes for every function
+        return {"module": "builtins", "class_name": "function",
                 "config": obj.__name__ if registered is None else registered, "registered_name": "function"}
     if isinstance(obj, type):
         return {"class_name": "__type__", "config": {"value": registry.get_registered_name(obj)}}
@@ -102,7 +103,7 @@ def serialize_keras_object(obj):
         space = _namespace_of(cls)
         module = _MODEL_MODULES[cls.__name__] if space == "models" else _KERAS_MODULES[space]
     else:
-        module = cls.__module__
+        module = None if cls.__module__ == "__main__" else cls.__module__  # Keras: no module when none was found
     config = obj.get_config()
     from ..layers.preprocessing import Lambda
 

@@ -218,3 +218,61 @@ def test_lambda_callback_hooks_and_extra_hooks():
 def test_a_non_callback_is_a_clear_error():
     with pytest.raises(TypeError, match="expected kerax.callbacks.Callback instances, received"):
         twin_models(kerax).fit(X, Y, epochs=1, verbose=0, callbacks=[print])
+
+
+def log_types(lib, hooks):
+    """Per hook of a user's callback, the (key, type) of every log value it received first."""
+    seen = {}
+
+    class Record(lib.callbacks.Callback):
+        pass
+
+    for name in hooks:
+        def hook(self, *args, name=name, **kwargs):
+            logs = kwargs["logs"] if "logs" in kwargs else args[-1]
+            seen.setdefault(name, [(key, type(value).__module__.split(".")[0] + "." + type(value).__name__)
+                                   for key, value in (logs or {}).items()])
+        setattr(Record, name, hook)
+    model = lib.Sequential([lib.Input((4,)), lib.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="sgd", loss="categorical_crossentropy", steps_per_execution=2,
+                  metrics=["accuracy", lib.metrics.F1Score(average=None)])  # F1Score: a per-class array
+    y = np.eye(3, dtype="float32")[np.arange(48) % 3]
+    model.fit(X, y, batch_size=8, epochs=1, verbose=0, validation_data=(X, y), callbacks=[Record()])
+    model.predict(X, batch_size=8, verbose=0, callbacks=[Record()])
+    return seen
+
+
+def test_logs_reach_a_users_hooks_as_keras_gives_them():
+    """Keras hands every hook `pythonify_logs(logs)`: keys sorted, Python floats, NumPy arrays."""
+    hooks = ["on_train_batch_end", "on_test_batch_end", "on_test_end", "on_epoch_end", "on_train_end",
+             "on_predict_batch_end", "on_batch_end"]
+    ours, theirs = log_types(kerax, hooks), log_types(keras(), hooks)
+    assert ours == theirs
+    assert ("loss", "builtins.float") in ours["on_train_batch_end"]
+    assert ("f1_score", "numpy.ndarray") in ours["on_train_batch_end"]
+    assert ours["on_predict_batch_end"] == [("outputs", "numpy.ndarray")]
+
+
+def test_kerax_callbacks_alone_never_wait_for_the_device_between_executions():
+    """Converting batch logs waits for the device; with only kerax's own batch hooks (the
+    progress bar, History) nothing converts them, and fit keeps dispatching ahead."""
+    from kerax.frontend.callbacks.callback import CallbackList
+
+    class User(kerax.callbacks.Callback):
+        def on_batch_end(self, batch, logs=None):
+            pass
+
+    quiet = CallbackList([kerax.callbacks.History(), kerax.callbacks.ProgbarLogger()])
+    assert not quiet._user_listens("on_train_batch_end")
+    assert CallbackList([User()])._user_listens("on_train_batch_end")
+    assert CallbackList([kerax.callbacks.LambdaCallback(on_batch_end=print)])._user_listens("on_train_batch_end")
+    seen = []
+    quiet.append(kerax.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: seen.append(logs)))
+    quiet.on_train_batch_end(0, {"loss": jax_scalar()})
+    assert type(seen[0]["loss"]) is float
+
+
+def jax_scalar():
+    import jax.numpy as jnp
+
+    return jnp.float32(0.5)

@@ -1,6 +1,7 @@
 """Custom training loops, as with Keras 3's JAX backend."""
 import jax
 import numpy as np
+import pytest
 
 import kerax
 from kerax import layers
@@ -157,3 +158,24 @@ def test_logs_that_are_not_a_dict_are_named_as_the_step_error():
         assert "expected the logs" in str(error) and "received" in str(error)
     else:
         raise AssertionError("fit accepted logs that are not a dict")
+
+
+def _metric_objects(lib, compile_kwargs, outputs):
+    inputs = lib.Input((5,))
+    heads = [lib.layers.Dense(1, name=f"out{i}")(inputs) for i in range(outputs)]
+    model = lib.Model(inputs, heads if outputs > 1 else heads[0])
+    model.compile(optimizer="sgd", loss="mse", **compile_kwargs)
+    listed = [[(type(m).__name__, m.name) for m in model.metrics], list(model.metrics_names)]
+    model.fit(X, [Y] * outputs if outputs > 1 else Y, batch_size=32, epochs=1, verbose=0)
+    return listed + [[(type(m).__name__, m.name) for m in model.metrics]]
+
+
+@pytest.mark.parametrize("compile_kwargs, outputs", [({}, 1), (dict(metrics=["mae"]), 1), (dict(metrics=[]), 1),
+                                                     (dict(weighted_metrics=["mse"]), 1),
+                                                     (dict(metrics={"out0": ["mae"]}), 2)])
+def test_model_metrics_after_compile_and_after_fit_are_keras(compile_kwargs, outputs):
+    import keras
+
+    ours, theirs = _metric_objects(kerax, compile_kwargs, outputs), _metric_objects(keras, compile_kwargs, outputs)
+    assert ours == theirs
+    assert ours[0][0] == ("Mean", "loss")  # right after compile, before any fit

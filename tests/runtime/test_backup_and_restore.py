@@ -36,3 +36,16 @@ def test_killed_and_resumed_training_ends_bitwise_identical(tmp_path, save_freq,
             np.testing.assert_array_equal(resumed[name], reference[name])
     assert not (tmp_path / "backup").exists()  # delete_checkpoint=True: removed when training finished
     assert any((tmp_path / "jax_cache").iterdir())  # the restarts found their programs compiled
+
+
+def test_a_backup_keeps_per_class_logs(tmp_path):
+    """A mid-epoch backup holds the last logs; a per-class metric (F1Score with average=None) is an array."""
+    from kerax.runtime.backup import read_backup, write_backup
+
+    order = np.random.get_state()
+    logs = {"f1_score": np.array([0.25, 0.5, 1.0], "float32"), "loss": 0.75}
+    write_backup(str(tmp_path), ([np.ones(2, "float32")], [], [], []), (1, 4, order, logs))
+    values, (epoch, step, _, back) = read_backup(str(tmp_path))
+    assert (epoch, step, back["loss"]) == (1, 4, 0.75)
+    np.testing.assert_array_equal(back["f1_score"], logs["f1_score"])
+    assert back["f1_score"].dtype == np.float32

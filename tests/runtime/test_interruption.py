@@ -119,6 +119,22 @@ class Tripwire:
             raise RuntimeError("tripwire")
 
 
+def watched(tripwire):
+    """A layer whose raw JAX calls `tripwire` on the host at every step: a program with a host
+    callback, which can fail inside the XLA call."""
+    import jax
+
+    import kerax
+
+    class Watched(kerax.layers.Layer):
+        def call(self, x):
+            x = jax.numpy.asarray(x)  # raw JAX: the call runs as an opaque node, in the program
+            jax.debug.callback(tripwire, x)
+            return x
+
+    return Watched()
+
+
 @pytest.mark.parametrize("k", [1, 4])
 def test_an_error_inside_the_program_leaves_the_state_of_the_last_execution(k):
     import jax
@@ -128,17 +144,11 @@ def test_an_error_inside_the_program_leaves_the_state_of_the_last_execution(k):
 
     tripwire = Tripwire(at=6)
 
-    class Watched(kerax.layers.Layer):
-        def call(self, x):
-            x = jax.numpy.asarray(x)  # raw JAX: the call runs as an opaque node, in the program
-            jax.debug.callback(tripwire, x)
-            return x
-
     class Record(kerax.callbacks.Callback):
         def on_train_batch_end(self, batch, logs=None):
             self.weights = self.model.get_weights()
 
-    model = kerax.Sequential([kerax.Input((4,)), Watched(), kerax.layers.Dense(1)])
+    model = kerax.Sequential([kerax.Input((4,)), watched(tripwire), kerax.layers.Dense(1)])
     model.compile(optimizer="adam", loss="mse", steps_per_execution=k)
     x, y = np.random.default_rng(0).random((64, 4), "float32"), np.ones((64, 1), "float32")
     record = Record()
@@ -214,4 +224,107 @@ def test_a_failure_after_donation_says_the_state_is_lost():
 
     with pytest.raises(RuntimeError, match="out of memory") as caught:
         state.execute(failing, None)
-    assert state.lost() and "state is gone" in "".join(caught.value.__notes__)
+    assert state.lost() and "is gone" in "".join(caught.value.__notes__)
+    assert "Restore the model from a checkpoint" in "".join(caught.value.__notes__)
+
+
+def test_a_failure_after_donation_restores_the_last_backup(tmp_path, monkeypatch):
+    """A program that donates its state and fails inside the XLA call (as one without host
+    callbacks does when it runs out of memory): with BackupAndRestore in the fit, the model comes
+    back usable, with the state of the last backup, and the error says so."""
+    import numpy as np
+
+    import kerax
+    from kerax.lowering import donation
+
+    monkeypatch.setattr(donation, "calls_host", lambda jaxpr: False)  # the tripwire's program donates
+
+    class Record(kerax.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            self.seen[int(self.model.optimizer.iterations.numpy())] = self.model.get_weights()
+
+    record, backup = Record(), kerax.callbacks.BackupAndRestore(tmp_path / "backup", save_freq=2)
+    record.seen = {}
+    model = kerax.Sequential([kerax.Input((4,)), watched(Tripwire(at=8)), kerax.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse", steps_per_execution=1)
+    x, y = np.random.default_rng(0).random((64, 4), "float32"), np.ones((64, 1), "float32")
+    with pytest.raises(Exception, match="tripwire") as caught:
+        model.fit(x, y, batch_size=4, epochs=1, verbose=0, callbacks=[backup, record])
+    assert "now holds the state of the backup in" in "".join(caught.value.__notes__)
+    assert max(record.seen) == 7  # 7 steps completed, the last backup after 6 (save_freq=2)
+    assert int(model.optimizer.iterations.numpy()) == 6 and model._state().position[:2] == (0, 6)
+    for ours, backed_up in zip(model.get_weights(), record.seen[6]):
+        np.testing.assert_array_equal(ours, backed_up)
+    assert model.predict(x[:4], verbose=0).shape == (4, 1)
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0, callbacks=[backup])  # resumes after step 6
+    assert int(model.optimizer.iterations.numpy()) == 16
+
+
+def conv_model(tripwire):
+    """A convolution net, which gets the host plan on CPU (K dispatches per execution)."""
+    import kerax
+
+    model = kerax.Sequential([kerax.Input((6, 6, 1)), watched(tripwire), kerax.layers.Conv2D(2, 3),
+                              kerax.layers.Flatten(), kerax.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse", steps_per_execution=4)
+    return model
+
+
+@pytest.mark.parametrize("failing", ["program", "data"])
+def test_a_host_plan_execution_that_fails_partway_keeps_the_position_of_its_committed_steps(failing):
+    """Step 6 of 16 fails, inside the second execution of K=4: the 5 steps before it are
+    committed, and the data position says 5, as after a run of exactly 5 steps."""
+    import numpy as np
+
+    import kerax
+
+    completed = 5
+    data = np.random.default_rng(0).random((64, 6, 6, 1), "float32"), np.ones((64, 1), "float32")
+
+    def batches(fail_at):
+        for i in range(16):
+            if i == fail_at:
+                raise OSError("disk went away")
+            yield data[0][4 * i: 4 * i + 4], data[1][4 * i: 4 * i + 4]
+
+    class Record(kerax.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == completed - 1:
+                self.position = self.model._state().position
+
+    reference, record = conv_model(Tripwire(at=0)), Record()
+    initial = reference.get_weights()
+    reference.fit(batches(None), epochs=1, steps_per_epoch=completed, verbose=0, callbacks=[record])
+
+    model = conv_model(Tripwire(at=completed + 1 if failing == "program" else 0))
+    model.set_weights(initial)
+    with pytest.raises(Exception, match="tripwire" if failing == "program" else "disk went away"):
+        model.fit(batches(completed if failing == "data" else None), epochs=1, verbose=0)
+    assert model.execution_stats.loops["train"].strategy == "host"
+    assert int(model.optimizer.iterations.numpy()) == completed
+    for ours, theirs in zip(model.get_weights(), reference.get_weights()):
+        np.testing.assert_array_equal(ours, theirs)
+    epoch, step, order, logs = model._state().position
+    assert (epoch, step) == (0, completed) == record.position[:2]
+    np.testing.assert_array_equal(order[1], record.position[2][1])
+    assert float(logs["loss"]) == float(record.position[3]["loss"])
+
+
+def test_a_signal_inside_deferred_signals_reaches_its_handler_after_the_block():
+    from kerax.runtime.interrupt import deferred_signals
+
+    calls = []
+
+    def handler(signum, frame):
+        calls.append(signum)
+
+    previous, interrupt = signal.signal(signal.SIGUSR1, handler), signal.getsignal(signal.SIGINT)
+    try:
+        with deferred_signals():
+            signal.raise_signal(signal.SIGUSR1)
+            assert calls == []  # held back while the dispatch is in flight
+        assert calls == [signal.SIGUSR1]
+        assert signal.getsignal(signal.SIGUSR1) is handler
+        assert signal.getsignal(signal.SIGINT) is interrupt  # every handler put back
+    finally:
+        signal.signal(signal.SIGUSR1, previous)

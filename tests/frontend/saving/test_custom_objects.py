@@ -124,3 +124,42 @@ def test_get_and_set_weights_round_trip():
     model.set_weights(weights)
     for a, b in zip(model.get_weights(), weights):
         np.testing.assert_array_equal(a, b)
+
+
+def _main_objects(lib, package):
+    """A registered and an unregistered layer and a registered function, as if defined in a script."""
+
+    class Plain(lib.layers.Layer):
+        __module__ = "__main__"
+
+        def call(self, x):
+            return x * 2.0
+
+    @lib.saving.register_keras_serializable(package=package)
+    class Registered(lib.layers.Layer):
+        __module__ = "__main__"
+
+        def call(self, x):
+            return x * 3.0
+
+    def triple(x):
+        return x * 3.0
+
+    triple.__module__ = "__main__"
+    return Plain, Registered, lib.saving.register_keras_serializable(package=package)(triple)
+
+
+def test_custom_objects_of_a_script_are_written_as_keras_writes_them():
+    """Keras writes module None for a class defined in `__main__`, registered or not, and
+    "builtins" for every function."""
+    written = {}
+    for lib in (kerax, keras):
+        plain, registered, function = _main_objects(lib, "MainScript")
+        configs = [lib.saving.serialize_keras_object(obj) for obj in (plain(), registered(), function)]
+        written[lib.__name__] = [{k: c[k] for k in ("module", "class_name", "registered_name")} for c in configs]
+    assert written["kerax"] == written["keras"]
+    assert [c["module"] for c in written["kerax"]] == [None, None, "builtins"]
+    plain, _, _ = _main_objects(kerax, "MainScriptAgain")
+    again = kerax.saving.deserialize_keras_object(kerax.saving.serialize_keras_object(plain()),
+                                                  custom_objects={"Plain": plain})
+    assert type(again) is plain
