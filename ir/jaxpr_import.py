@@ -55,6 +55,24 @@ def import_function(builder, fn, args, batch: int | None = None, provenance: Pro
     return jax.tree.unflatten(jax.tree.structure(out_shape), outs)
 
 
+def import_region(name: str, fn, args, provenance: Provenance = Provenance()):
+    """(region, output structure): a closed graph computing `fn` on arrays of the types of
+    `args` (a pytree of IR values of known shape), for `call` nodes on values of those types;
+    the structure unflattens a call's results into `fn`'s result.
+
+    >>> region, tree = import_region("adam f32[64,64]", update, (g, w, lr, slots, it))  # doctest: +SKIP
+    """
+    import jax
+
+    from .builder import GraphBuilder
+
+    leaves, tree = jax.tree.flatten(args)
+    builder = GraphBuilder(name)
+    inner = [builder.add_input(v.type.with_sharding(None), "input", f"arg{i}") for i, v in enumerate(leaves)]
+    outs, out_tree = jax.tree.flatten(import_function(builder, fn, jax.tree.unflatten(tree, inner), None, provenance))
+    return builder.finish(outs, [f"result{i}" for i in range(len(outs))]), out_tree
+
+
 def _concrete(t: TensorType, batch) -> tuple:
     shape = (batch, *t.shape[1:]) if t.shape and t.shape[0] is None else t.shape
     if any(d is None for d in shape):

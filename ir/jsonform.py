@@ -1,6 +1,8 @@
 """A machine-readable form of a graph (for tools): the text form's content as JSON-ready dicts.
 
-Values are named as the printer names them (`%0`, `%1`, ...); a region nests as a graph.
+Values are named as the printer names them (`%0`, `%1`, ...); a region nests as a graph, and a
+region several nodes share nests under the first of them and is `{"shared": NAME}` at the others,
+as the text form prints it.
 """
 from __future__ import annotations
 
@@ -13,22 +15,27 @@ def _type(t) -> dict:
             "sharding": None if t.sharding is None else [list(axes) for axes in t.sharding]}
 
 
-def _attr(value):
+def _attr(value, printed: dict):
     if isinstance(value, Graph):
-        return {"region": graph_to_json(value)}
+        if printed.get(value.name) is value:
+            return {"shared": value.name}
+        printed[value.name] = value
+        return {"region": graph_to_json(value, printed)}
     if isinstance(value, tuple):
-        return [_attr(v) for v in value]
+        return [_attr(v, printed) for v in value]
     if isinstance(value, float) and (value != value or abs(value) == float("inf")):
         return repr(value)  # JSON has no NaN or infinities
     return value
 
 
-def graph_to_json(graph: Graph) -> dict:
-    """`graph` as a dict of lists, ready for `json.dumps`.
+def graph_to_json(graph: Graph, printed: dict | None = None) -> dict:
+    """`graph` as a dict of lists, ready for `json.dumps`. `printed` maps a region name to the
+    region last given in full under it.
 
     >>> graph_to_json(graph)["nodes"][0]["op"]  # doctest: +SKIP
     'matmul'
     """
+    printed = {} if printed is None else printed
     names = Namer()
     inputs = []
     for gi in graph.inputs:
@@ -37,7 +44,7 @@ def graph_to_json(graph: Graph) -> dict:
     nodes = []
     for node in graph.nodes:
         args = [names[v] for v in node.inputs]
-        nodes.append({"op": node.op, "inputs": args, "attrs": {k: _attr(v) for k, v in node.attrs},
+        nodes.append({"op": node.op, "inputs": args, "attrs": {k: _attr(v, printed) for k, v in node.attrs},
                       "outputs": [{"name": names.define(o), **_type(o.type)} for o in node.outputs],
                       "layer": node.provenance.layer, "source": node.provenance.source})
     return {"name": graph.name, "inputs": inputs, "nodes": nodes,

@@ -63,27 +63,41 @@ def parse_attrs(text: str, regions=()) -> tuple:
 
 
 _REGION = re.compile(r'^    region\((\d+)\) = (graph .*)$')
+_SHARED = re.compile(r'^    region\((\d+)\) = shared ("(?:[^"\\]|\\.)*")$')
 
 
-def _regions(block: list, lineno: int, constants) -> list:
-    """The nested graphs in the indented `block` below a node line, in order."""
-    starts = [i for i, line in enumerate(block) if _REGION.match(line)]
+def _regions(block: list, lineno: int, constants, printed: dict) -> list:
+    """The nested graphs in the indented `block` below a node line, in order. A `shared` one
+    is the region printed in full earlier under that name (`printed`)."""
+    starts = [i for i, line in enumerate(block) if _REGION.match(line) or _SHARED.match(line)]
     if not starts or starts[0] != 0:
         raise ParseError(f"Line {lineno}: indented lines below a node must start with `region(0) = graph ...`")
     regions = []
     for k, start in enumerate(starts):
-        m = _REGION.match(block[start])
+        m = _REGION.match(block[start]) or _SHARED.match(block[start])
         if int(m.group(1)) != k:
             raise ParseError(f"Line {lineno + start}: expected region({k}), found region({m.group(1)})")
         end = starts[k + 1] if k + 1 < len(starts) else len(block)
+        if m.re is _SHARED:
+            name = json.loads(m.group(2))
+            if name not in printed or end != start + 1:
+                raise ParseError(f"Line {lineno + start}: shared region {name!r} is not printed in full above")
+            regions.append(printed[name])
+            continue
         text = "\n".join([m.group(2), *(line[4:] for line in block[start + 1:end])])
-        regions.append(parse(text, constants))
+        region = _parse(text, constants, printed)
+        printed[region.name] = region
+        regions.append(region)
     return regions
 
 
 def parse(text: str, constants: dict | None = None) -> Graph:
     """The graph of `text`. `constants` (a graph's `constants`) gives the const inputs their
     arrays; without it they hold none, and the graph prints and verifies but cannot run."""
+    return _parse(text, constants, {})
+
+
+def _parse(text: str, constants: dict | None, printed: dict) -> Graph:
     lines = text.splitlines()
     if not lines or not lines[0].startswith("graph "):
         raise ParseError("Expected the first line to be: graph \"NAME\"")
@@ -130,7 +144,7 @@ def parse(text: str, constants: dict | None = None) -> Graph:
             outs = tuple(Value(t) for t in out_types)
             values.update(zip(out_refs, outs))
             layer, source = (literal(e) for e in ast.parse(f"({loc})", mode="eval").body.elts) if loc else ("", "")
-            regions = _regions(block, lineno + 1, constants) if block else []
+            regions = _regions(block, lineno + 1, constants, printed) if block else []
             node_attrs = parse_attrs(attrs, regions) if attrs else ()
             if len([v for _, v in node_attrs if isinstance(v, Graph)]) != len(regions):
                 raise ParseError(f"Line {lineno}: {len(regions)} regions printed below a node whose attrs name "

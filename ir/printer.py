@@ -18,6 +18,10 @@ names each in its attrs as `region(i)` and prints it below itself, indented, num
           input %0: f32[4,3] "w"
           ...
 
+A region held by several nodes (one Graph object: an optimizer's update of one kind of weight,
+called once per weight) is printed in full under the first of them, and below the others as
+`region(0) = shared "NAME"`.
+
 Value names are assigned here, in order of definition, so two dumps of one graph are identical.
 """
 from __future__ import annotations
@@ -76,9 +80,11 @@ def print_graph(graph: Graph) -> str:
     return "\n".join(graph_lines(graph)[0]) + "\n"
 
 
-def graph_lines(graph: Graph) -> tuple:
+def graph_lines(graph: Graph, printed: dict | None = None) -> tuple:
     """(lines of the text form, where each part starts): `where` maps ("input", i), ("node", i)
-    and ("tail", 0) to line indices, so the verifier can quote a line however deep regions go."""
+    and ("tail", 0) to line indices, so the verifier can quote a line however deep regions go.
+    `printed` maps a region name to the region last printed in full under it."""
+    printed = {} if printed is None else printed
     names = Namer()
     lines = [f"graph {json.dumps(graph.name)}"]
     where = {}
@@ -94,7 +100,11 @@ def graph_lines(graph: Graph) -> tuple:
         where[("node", i)] = len(lines)
         lines.append(node_line(node, names))
         for index, (_, region) in enumerate(node.regions):
-            inner, _ = graph_lines(region)
+            if printed.get(region.name) is region:
+                lines.append(f"    region({index}) = shared {json.dumps(region.name)}")
+                continue
+            printed[region.name] = region
+            inner, _ = graph_lines(region, printed)
             lines.append(f"    region({index}) = {inner[0]}")
             lines.extend("    " + line for line in inner[1:])
     where[("tail", 0)] = len(lines)

@@ -46,9 +46,13 @@ def verify(graph: Graph, mesh_axes: tuple | dict | None = None) -> Graph:
             if constant_name(gi.data) != gi.name:
                 fail(f"Constant {gi.name} holds an array whose hash is {constant_name(gi.data)}", where[("input", i)])
 
+    checked = set()  # a region shared by many nodes is checked once
     for i, node in enumerate(graph.nodes):
         line = where[("node", i)]
         for key, region in node.regions:  # closed: checked on its own, its inputs bound to the operands
+            if id(region) in checked:
+                continue
+            checked.add(id(region))
             try:
                 verify(region, mesh_axes)
             except VerifierError as error:

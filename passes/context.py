@@ -25,6 +25,9 @@ class PassContext:
     layout_map: object = None    # path -> mesh axes per dimension (kerax.distribution.LayoutMap), or None
     batch_axis: str | None = None  # the mesh axis the batch is split over
     dtype_policy: str = "float32"  # the global policy's name, e.g. "mixed_bfloat16"
+    # (input name, variable path) pairs: a variable laid out like another, as an optimizer slot is
+    # laid out like its weight (Keras's `add_variable_from_reference` passes the layout on)
+    layout_aliases: tuple = ()
 
     def __post_init__(self):
         if self.mode not in MODES:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..ir import Graph, print_graph, verify
+from ..ir.collector import collector_paused
 from ..runtime.atomic import atomic_write
 from .context import PassContext
 
@@ -34,8 +35,16 @@ class PassReport:
 
 def run_nested(run, graph: Graph, context: PassContext) -> Graph:
     """`run` on every region (innermost first), then on `graph`: each pass sees nested graphs
-    without knowing about them. A region's inputs are its signature, so no pass drops them."""
-    graph = graph.map_regions(lambda region: _keep_signature(region, run_nested(run, region, context)))
+    without knowing about them. A region's inputs are its signature, so no pass drops them.
+    A region shared by several nodes is run once and stays shared."""
+    done = {}
+
+    def on_region(region: Graph) -> Graph:
+        if id(region) not in done:
+            done[id(region)] = (region, _keep_signature(region, run_nested(run, region, context)))
+        return done[id(region)][1]
+
+    graph = graph.map_regions(on_region)
     return run(graph, context)
 
 
@@ -70,6 +79,10 @@ class PassManager:
         return "all" in self.dump or name in self.dump or self.dump_dir is not None
 
     def run(self, graph: Graph, context: PassContext | None = None) -> Graph:
+        with collector_paused():  # ir/collector.py says why
+            return self._run(graph, context)
+
+    def _run(self, graph: Graph, context: PassContext | None) -> Graph:
         context = PassContext() if context is None else context
         self.report = PassReport()
         self._record("input", graph, "before")

@@ -4,7 +4,8 @@ From the context's distribution it writes IR sharding annotations, the one sourc
 the jit in/out shardings and the placement of the device state are read from:
   - data inputs split their batch dimension over the batch axis;
   - a param or state input takes its layout from the layout map (matched by its variable path,
-    as Keras matches `LayoutMap` keys); unmatched ones stay replicated;
+    as Keras matches `LayoutMap` keys, or by the path of the variable the context says it is laid
+    out like: an optimizer slot takes its weight's); unmatched ones stay replicated;
   - an update carries its variable's layout, so the new weights stay where the old ones were.
 Without a mesh the pass changes nothing. XLA propagates the layouts through the rest.
 """
@@ -33,12 +34,13 @@ def shard(graph: Graph, context) -> Graph:
     if context.mesh is None:
         return graph
     layouts = {}
+    like = dict(context.layout_aliases)
     for gi in graph.inputs:
         t = gi.value.type
         if gi.kind == "input" and context.batch_axis and t.rank and t.shape[0] is None:
             layouts[gi.value] = ((context.batch_axis,),) + ((),) * (t.rank - 1)
         elif gi.kind in ("param", "state"):
-            layouts[gi.value] = layout_of(context, gi.name, t.shape)
+            layouts[gi.value] = layout_of(context, like.get(gi.name, gi.name), t.shape)
     by_name = {gi.name: layouts.get(gi.value) for gi in graph.inputs}
     made = {out for node in graph.nodes for out in node.outputs}
     for name, value in graph.updates:

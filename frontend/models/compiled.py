@@ -172,20 +172,26 @@ class CompiledModel:
         return self._device_state
 
     def _state_shardings(self, groups, mesh):
-        """Where each state array lives, read from the sharding pass's annotations on the traced
-        programs (one source of truth): a variable by its path, an optimizer slot by the path of
-        the variable it was made for; what no program reads stays replicated."""
+        """Where each state array lives, read from the sharding pass's annotations (one source of
+        truth): on the step graphs' inputs, where the weights and the optimizer slots (laid out
+        like their weights) are, and on the forward programs' inputs. A variable no graph built
+        so far reads stays replicated, but for a slot, which takes its weight's layout as the
+        step graph will give it (evaluate can come before fit)."""
         from ...lowering.sharding import named_sharding
 
-        layouts = {}
-        for program in self._programs.values():
-            for gi in program.graph.inputs:
+        layouts, names = {}, {}
+        graphs = [(p.graph, p.names.items()) for p in self._programs.values()]
+        for built in self.__dict__.get("_step_graphs", {}).values():
+            if built is not None and built.state_names is not None:
+                pairs = [(v, n) for group, group_names in zip(groups, built.state_names)
+                         for v, n in zip(group, group_names)]
+                graphs.append((built.graph, pairs))
+        for graph, pairs in graphs:
+            names.update((id(v), n) for v, n in pairs)
+            for gi in graph.inputs:
                 if gi.kind in ("param", "state") and gi.value.type.sharding is not None:
                     layouts[gi.name] = gi.value.type.sharding
-        names = {}
-        for program in self._programs.values():
-            names.update((id(v), n) for v, n in program.names.items())
-        return [[named_sharding(mesh, layouts.get(names.get(id(v)) or getattr(v, "layout_path", None) or v.path))
+        return [[named_sharding(mesh, layouts.get(names.get(id(v))) or layouts.get(getattr(v, "layout_path", None) or v.path))
                  for v in group] for group in groups]
 
     def _release_state(self):

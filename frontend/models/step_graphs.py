@@ -8,7 +8,8 @@ model's own traced and optimized forward graph:
                       regularization and add_loss terms, the loss scale) imported as IR
             -> loss, per-output losses, predictions, new state, one gradient per weight
             the optimizer's update of every weight and slot (schedule, iteration counter,
-            weight decay, clipping, moving averages) imported as IR
+            weight decay, clipping, moving averages) imported as IR: one `call` per weight
+            of a region shared by the weights of one kind (update_graph.py)
             the metric-state updates imported as IR; the logs are the graph's outputs
     test:   the forward graph, the loss and the metric updates, with no gradient.
 
@@ -23,6 +24,7 @@ import jax
 
 from ...ir import Graph, GraphBuilder, GraphInput, TensorType
 from ...ir.jaxpr_import import import_function
+from .update_graph import import_update
 
 
 class StepGraph:
@@ -166,7 +168,7 @@ def build_train_graph(model, forward: Graph, forward_names: dict, groups: list, 
     y_pred, rest = rest[:len(forward.outputs)], rest[len(forward.outputs):]
     state_updates, grads = rest[:len(forward.updates)], rest[len(forward.updates):]
 
-    new_trainable, new_optimizer = import_function(b, optimizer.stateless_apply, (values[2], grads, values[0]))
+    new_trainable, new_optimizer = import_update(b, optimizer, values[2], grads, values[0])
     log_names = []
     new_metrics, logs = import_function(b, _ordered(update_metrics, log_names), (values[3], (total, parts), data_values,
                                                                                  y_step, y_pred, sw_step), batch)

@@ -39,13 +39,10 @@ class Steps:
 
         return compute_loss, update_metrics
 
-    # True: the train and test steps run as IR step graphs (step_graphs.py), bit for bit the
-    # numbers and programs of the closure-built steps (lowering/steps.py). Off by default for
-    # now: importing the optimizer's jaxpr traces its jax.numpy code once more before jit traces
-    # the step, which made the 200-layer MLP's first step 36% slower to build (2.4 s of import and
-    # passes on 5.2 s of XLA compile, `python -m kerax.tools.bench compile_time`). irdump builds
-    # the step graphs either way. A function that cannot be imported keeps the closure step.
-    _steps_in_ir = False
+    # The train and test steps run as IR step graphs (step_graphs.py), bit for bit the numbers
+    # and programs of the closure-built steps (lowering/steps.py), which remain for a function
+    # that cannot be imported. False runs the closures (the tests compare both).
+    _steps_in_ir = True
 
     def _step_graph(self, kind: str, x_list, y, sw):
         """The optimized `kind` ("train" or "test") step graph for data of this signature, or
@@ -69,8 +66,8 @@ class Steps:
             except NotImportable:
                 built = None
             if built is not None:
-                built.context = program.context
-                built.graph = PassManager(default_pipeline(program.context)).run(built.traced, program.context)
+                built.context = _with_slot_layouts(program.context, groups, built.state_names)
+                built.graph = PassManager(default_pipeline(built.context)).run(built.traced, built.context)
             cache[key] = built
         return cache[key]
 
@@ -117,6 +114,17 @@ class Steps:
         return step(state, (x,))
 
     # -- data ------------------------------------------------------------------------------------------------
+
+def _with_slot_layouts(context, groups, state_names):
+    """`context` telling the sharding pass that each optimizer slot is laid out like its weight."""
+    import dataclasses
+
+    if context.mesh is None:
+        return context
+    aliases = tuple((name, v.layout_path) for v, name in zip(groups[2], state_names[2])
+                    if getattr(v, "layout_path", None))
+    return dataclasses.replace(context, layout_aliases=aliases)
+
 
 def _unpack(data):
     if not isinstance(data, tuple):

@@ -17,6 +17,8 @@ class Adadelta(Optimizer):
     array([-0.7071], dtype=float32)
     """
 
+    elementwise_update = True
+
     def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, weight_decay=None, clipnorm=None,
                  clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None,
                  loss_scale_factor=None, gradient_accumulation_steps=None, name=None, **kwargs):

@@ -16,6 +16,8 @@ class Adamax(MomentOptimizer):
     array([-0.1], dtype=float32)
     """
 
+    elementwise_update = True
+
     def slot_groups(self):
         return [("momentum", "norm")]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from dataclasses import dataclass
 
 import jax.numpy as jnp
 import numpy as np
@@ -61,6 +62,22 @@ def _reference_name(var) -> str:
 
 def _is_number(value) -> bool:
     return isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
+
+
+@dataclass
+class SharedUpdate:
+    """What a step's update shares across weights (`Optimizer.begin_update`): the iteration
+    counter, the learning-rate variable's value (None under a schedule) and this step's rate,
+    the gradients after scaling and clipping, the slot and moving-average values (`slots` takes
+    each variable's new slots as it is updated), and the state shared by all weights."""
+
+    iterations: object
+    lr_value: object
+    learning_rate: object
+    grads: list
+    slots: list
+    averages: list
+    extras: dict
 
 
 class Optimizer:
@@ -277,43 +294,103 @@ class Optimizer:
         (Array([0.5, 0.5], dtype=float32), Array(1, dtype=int32))
         """
         self._check_stateless_args(optimizer_variables, grads, trainable_variables)
+        shared = self.begin_update(optimizer_variables)
+        shared.grads = self.prepare_gradients(grads)
+        new_variables = list(trainable_variables)
+        for index, (grad, value) in enumerate(zip(shared.grads, trainable_variables)):
+            if grad is None:
+                continue
+            new_variables[index], new_slots = self.update_variable(
+                index, grad, value, shared.learning_rate, self.variable_slots(index, shared), shared.iterations)
+            self.store_slots(index, shared, new_slots)
+        if self.use_ema:
+            new_variables, shared.averages = self.moving_averages(new_variables, shared.averages, shared.iterations)
+        return new_variables, self.end_update(shared, shared.iterations + 1)
+
+    # The update in parts, so that the step IR imports the per-variable part once per kind of
+    # variable (`frontend/models/update_graph.py`) and still computes what this computes.
+    def begin_update(self, optimizer_variables) -> "SharedUpdate":
+        """Pure: the part of a step's update shared by all weights: `optimizer_variables` split
+        into their roles, the learning rate and the shared state (`update_extra_variables`)."""
+        iterations, lr_value, averages, slot_values, extra_values = self.split_variables(optimizer_variables)
+        learning_rate, extras = self.learning_rate_and_extras(iterations, lr_value, extra_values)
+        return SharedUpdate(iterations, lr_value, learning_rate, [], slot_values, averages, extras)
+
+    def split_variables(self, optimizer_variables) -> tuple:
+        """(iterations, learning-rate value or None, moving averages, slots, shared state): the
+        values of `variables` by role."""
         iterations = optimizer_variables[0]
-        has_lr = self._lr_variable is not None
-        lr = self._lr_at(iterations, optimizer_variables[1] if has_lr else None)
-        own = list(optimizer_variables[2 if has_lr else 1:])
+        lr_value = optimizer_variables[1] if self._lr_variable is not None else None
+        own = list(optimizer_variables[1 if lr_value is None else 2:])
         averages, own = own[:len(self._model_variables_moving_average)], own[len(self._model_variables_moving_average):]
-        slot_values, extra_values = own[:len(self._slots)], own[len(self._slots):]
+        return iterations, lr_value, averages, own[:len(self._slots)], own[len(self._slots):]
+
+    def learning_rate_and_extras(self, iterations, lr_value, extra_values: list) -> tuple:
+        """Pure: (this step's learning rate, {name: shared state}) from the counter, the
+        learning-rate variable's value (None under a schedule) and the shared state."""
         extras = self.update_extra_variables({v.name: x for v, x in zip(self._extras, extra_values)}, iterations)
+        return self._lr_at(iterations, lr_value), extras
+
+    @property
+    def changes_gradients(self) -> bool:
+        """Whether `prepare_gradients` computes anything (a loss scale or clipping)."""
+        return (self.loss_scale_factor is not None
+                or any(c is not None and c > 0 for c in (self.clipnorm, self.global_clipnorm, self.clipvalue)))
+
+    def prepare_gradients(self, grads) -> list:
+        """Pure: the gradients unscaled by `loss_scale_factor` and clipped."""
         grads = list(grads)
         if self.loss_scale_factor is not None:
             grads = [None if g is None else g / self.loss_scale_factor for g in grads]
-        grads = self._clip_gradients(grads)
-        slot_names = [name for group in self.slot_groups() for name in group]
-        new_variables = list(trainable_variables)
-        for index, (grad, value, var) in enumerate(zip(grads, trainable_variables, self._trainable_variables)):
-            if grad is None:
-                continue
-            value = jnp.asarray(value)
-            var_lr = jnp.asarray(lr).astype(value.dtype)
-            decay = self.weight_decay_for(var)
-            if decay is not None:
-                value = value - value * jnp.asarray(decay, value.dtype) * var_lr
-            slots = {name: slot_values[self._slot_index[(name, index)]] for name in slot_names
-                     if (name, index) in self._slot_index}
-            slots.update(extras)
-            value, new_slots = self.update_step(jnp.asarray(grad).astype(value.dtype), value, var_lr, slots,
-                                                iterations)
-            for name, slot in new_slots.items():  # shared state is not written per weight
-                slot_values[self._slot_index[(name, index)]] = slot
-            if getattr(var, "constraint", None) is not None:
-                value = var.constraint(value)
-            new_variables[index] = value
-        if self.use_ema:
-            new_variables, averages = self._moving_averages(new_variables, averages, iterations)
-        head = [iterations + 1] + ([optimizer_variables[1]] if has_lr else [])
-        return new_variables, head + averages + slot_values + [extras[v.name] for v in self._extras]
+        return self._clip_gradients(grads)
 
-    def _moving_averages(self, values: list, averages: list, iterations):
+    def variable_slots(self, index: int, shared: "SharedUpdate") -> dict:
+        """The slots `update_step` reads for trainable variable `index`: its own and the shared state."""
+        slots = {name: shared.slots[self._slot_index[(name, index)]] for group in self.slot_groups() for name in group
+                 if (name, index) in self._slot_index}
+        slots.update(shared.extras)
+        return slots
+
+    def store_slots(self, index: int, shared: "SharedUpdate", new_slots: dict) -> None:
+        """Put trainable variable `index`'s new slots into `shared` (the shared state is not
+        written per weight)."""
+        for name, slot in new_slots.items():
+            shared.slots[self._slot_index[(name, index)]] = slot
+
+    def update_variable(self, index: int, grad, value, learning_rate, slots: dict, iterations):
+        """Pure: (new value, {slot name: new value}) of trainable variable `index`: weight decay,
+        `update_step` and the variable's constraint."""
+        var = self._trainable_variables[index]
+        value = jnp.asarray(value)
+        var_lr = jnp.asarray(learning_rate).astype(value.dtype)
+        decay = self.weight_decay_for(var)
+        if decay is not None:
+            value = value - value * jnp.asarray(decay, value.dtype) * var_lr
+        value, new_slots = self.update_step(jnp.asarray(grad).astype(value.dtype), value, var_lr, slots, iterations)
+        if getattr(var, "constraint", None) is not None:
+            value = var.constraint(value)
+        return value, new_slots
+
+    # True: `update_step` computes the same elementwise equations at every shape, so the step IR
+    # may trace it for one shape and re-type it for others (frontend/models/update_graph.py).
+    elementwise_update = False
+
+    def update_variable_key(self, index: int):
+        """What `update_variable(index, ...)` depends on besides its arrays' types: variables with
+        equal keys and equal types share one imported update. kerax's own optimizers compute
+        from the arrays, the decay and the constraint; a subclass's `update_step` may read
+        anything, so its variables share nothing."""
+        var = self._trainable_variables[index]
+        if not type(self).update_step.__module__.startswith(__package__):
+            return ("variable", index)
+        return (self.weight_decay_for(var), id(getattr(var, "constraint", None)))
+
+    def end_update(self, shared: "SharedUpdate", next_iterations) -> list:
+        """The new optimizer values, in `variables`' order, once every weight is updated."""
+        head = [next_iterations] + ([shared.lr_value] if self._lr_variable is not None else [])
+        return head + shared.averages + shared.slots + [shared.extras[v.name] for v in self._extras]
+
+    def moving_averages(self, values: list, averages: list, iterations):
         """Keras's EMA of the weights (the first step copies them), and every
         `ema_overwrite_frequency` steps the weights overwritten by their averages (pure)."""
         new_averages = []

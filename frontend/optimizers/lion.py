@@ -16,6 +16,8 @@ class Lion(Optimizer):
     array([-0.1,  0.1], dtype=float32)
     """
 
+    elementwise_update = True
+
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.99, weight_decay=None, clipnorm=None,
                  clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None,
                  loss_scale_factor=None, gradient_accumulation_steps=None, name=None, **kwargs):

@@ -17,6 +17,8 @@ class Nadam(MomentOptimizer):
     array([-0.1], dtype=float32)
     """
 
+    elementwise_update = True
+
     def slot_groups(self):
         return [("momentum", "velocity")]
 

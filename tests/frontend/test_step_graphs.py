@@ -25,7 +25,12 @@ def train(in_ir: bool, optimizer):
 
 
 @pytest.mark.parametrize("optimizer", [lambda: kerax.optimizers.Adam(clipnorm=1.0),
-                                       lambda: kerax.optimizers.SGD(momentum=0.9, nesterov=True, weight_decay=0.01)])
+                                       lambda: kerax.optimizers.SGD(momentum=0.9, nesterov=True, weight_decay=0.01),
+                                       # updates that are not elementwise: one region per shape
+                                       lambda: kerax.optimizers.Adafactor(), lambda: kerax.optimizers.Lamb(),
+                                       lambda: kerax.optimizers.Muon(),
+                                       lambda: kerax.optimizers.AdamW(use_ema=True, ema_overwrite_frequency=2)],
+                         ids=["adam", "sgd", "adafactor", "lamb", "muon", "adamw-ema"])
 def test_the_step_graphs_give_the_closure_built_steps_numbers(optimizer):
     ir_model, ir_history, ir_logs = train(True, optimizer())
     closure_model, closure_history, closure_logs = train(False, optimizer())
@@ -47,7 +52,12 @@ def test_the_train_step_graph_holds_loss_gradient_optimizer_and_metrics():
     assert {"matmul", "dropout", "log"} <= region_ops  # the forward pass and the cross-entropy
     assert region.output_names[:2] == ("scaled_loss", "loss")
     after = [n for n in graph.nodes[graph.nodes.index(vg) + 1:]]
-    assert "sqrt" in {n.op for n in after}  # Adam's update
+    calls = [n for n in after if n.op == "call"]
+    assert len(calls) == 6  # one per trainable weight
+    assert all("sqrt" in {n.op for n in c.attr("body").nodes} for c in calls)  # Adam's update
+    # one region per kind of weight: the biases and the BatchNorm gamma and beta (all f32[8]) share one
+    bodies = {id(c.attr("body")): c.attr("body") for c in calls}
+    assert sorted(str(b.inputs[1].value.type) for b in bodies.values()) == ["f32[3]", "f32[4,8]", "f32[8,3]", "f32[8]"]
     updated = {name for name, _ in graph.updates}
     for group in built.state_names:  # every variable of the state: weights, statistics, slots, metrics
         assert set(group) <= updated
@@ -71,3 +81,18 @@ def test_an_overridden_train_step_is_an_opaque_node():
     assert node.op == "opaque" and graph.callable(node.attr("fn")) is not None
     assert list(graph.output_names) == ["['loss']"]
     assert len(graph.updates) == sum(len(group) for group in state.groups)
+
+
+@pytest.mark.parametrize("optimizer, traced", [("adam", 1), ("adafactor", 4)])
+def test_an_elementwise_update_is_traced_once_for_every_shape(optimizer, traced, monkeypatch):
+    import kerax.frontend.models.update_graph as update_graph
+
+    calls = []
+    real = update_graph.import_region
+    monkeypatch.setattr(update_graph, "import_region", lambda name, *a: calls.append(name) or real(name, *a))
+    model, _, _ = train(True, optimizer)
+    train_graphs = [g for key, g in model._step_graphs.items() if key[0] == "train"]
+    assert len(train_graphs) == 2  # the full and the short super-batch
+    # each graph: Adam's update of the f32[4,8], f32[8,3], f32[8] and f32[3] weights is one trace,
+    # re-typed; Adafactor factors the slots of its matrices, so each of the four shapes is traced
+    assert len(calls) == 2 * traced

@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from kerax.ir import GraphBuilder, TensorType, VerifierError, graphs_equal, parse, print_graph, verify
+from kerax.ir import GraphBuilder, ParseError, TensorType, VerifierError, graphs_equal, parse, print_graph, verify
 from kerax.lowering import lower
 from kerax.passes import PassContext, PassManager, default_pipeline
 
@@ -100,3 +100,74 @@ def test_value_and_grad_refuses_a_body_without_a_scalar_loss():
         b.emit("value_and_grad", [w, x, y], {"body": region.replace(outputs=region.outputs[::-1]), "wrt": (0,)})
     with pytest.raises(ValueError, match="operand 1 is f32\\[\\?,3\\] but the body's input 'x' is f32\\[\\?,4\\]"):
         b.emit("value_and_grad", [w, y, y], {"body": region, "wrt": (0,)})
+
+
+def sgd_region(waste=False):
+    """w - 0.1 * g, for one kind of weight; `waste` adds a dead node."""
+    b = GraphBuilder("sgd update of f32[4,3]")
+    g = b.add_input(TensorType((4, 3), F), "input", "arg0")
+    w = b.add_input(TensorType((4, 3), F), "input", "arg1")
+    if waste:
+        b.emit("tanh", [g])
+    lr = b.emit("constant", [], {"value": 0.1, "dtype": F})[0]
+    return b.finish([b.emit("subtract", [w, b.emit("multiply", [g, lr])[0]])[0]], ["result0"])
+
+
+def two_calls(waste=False):
+    """Two weights updated by calls of one shared region."""
+    region = sgd_region(waste)
+    b = GraphBuilder("update")
+    w1, w2 = (b.add_input(TensorType((4, 3), F), "param", f"w{i}", True) for i in (1, 2))
+    g1, g2 = (b.add_input(TensorType((4, 3), F), "input", f"g{i}") for i in (1, 2))
+    (n1,), (n2,) = b.emit("call", [g1, w1], {"body": region}), b.emit("call", [g2, w2], {"body": region})
+    return b.finish([], [], [("w1", n1), ("w2", n2)])
+
+
+def test_a_shared_region_prints_once_and_round_trips_shared():
+    graph = two_calls()
+    text = print_graph(graph)
+    assert text.count('region(0) = graph "sgd update of f32[4,3]"') == 1
+    assert '    region(0) = shared "sgd update of f32[4,3]"\n' in text
+    again = parse(text, graph.constants)
+    assert print_graph(again) == text
+    first, second = (n.attr("body") for n in again.nodes)
+    assert first is second
+    _, updates, _ = lower(again)({"w1": W, "w2": 2 * W}, [X[:4, :3], Y[:4]])
+    np.testing.assert_allclose(updates["w2"], 2 * W - 0.1 * Y[:4], rtol=1e-6)
+
+
+def test_a_region_of_another_graph_with_the_same_name_prints_in_full():
+    graph = two_calls()
+    (first, second) = graph.nodes
+    other = second.with_regions({"body": sgd_region()})  # equal text, another object
+    text = print_graph(graph.replace(nodes=(first, other)))
+    assert "shared" not in text and text.count('region(0) = graph "sgd update of f32[4,3]"') == 2
+    again = parse(text)
+    assert again.nodes[0].attr("body") is not again.nodes[1].attr("body")
+
+
+def test_passes_run_once_on_a_shared_region_and_keep_it_shared():
+    graph = two_calls(waste=True)
+    after = PassManager(default_pipeline(), verify_each=True).run(graph, PassContext(mode="train"))
+    first, second = (n.attr("body") for n in after.nodes)
+    assert first is second and "tanh" not in [n.op for n in first.nodes]
+
+
+def test_a_call_refuses_operands_of_other_types():
+    b = GraphBuilder("g")
+    w = b.add_input(TensorType((4, 3), F), "param", "w", True)
+    x = b.add_input(TensorType((None, 4), F), "input", "x")
+    with pytest.raises(ValueError, match=r"call: operand 1 is f32\[\?,4\] but the body's input 'arg1' is f32\[4,3\]"):
+        b.emit("call", [w, x], {"body": sgd_region()})
+    with pytest.raises(ParseError, match="shared region 'nope' is not printed in full above"):
+        parse('graph "g"\n  param %0: f32[4,3] "w" trainable\n  %1 = call(%0, %0) {body=region(0)} : f32[4,3]\n'
+              '    region(0) = shared "nope"\n')
+
+
+def test_json_gives_a_shared_region_once():
+    from kerax.ir import graph_to_json
+
+    first, second = graph_to_json(two_calls())["nodes"]
+    assert first["attrs"]["body"]["region"]["name"] == "sgd update of f32[4,3]"
+    assert [n["op"] for n in first["attrs"]["body"]["region"]["nodes"]] == ["constant", "multiply", "subtract"]
+    assert second["attrs"]["body"] == {"shared": "sgd update of f32[4,3]"}

@@ -52,6 +52,13 @@ def test_kernel_and_its_adam_slots_are_laid_out_by_the_layout_map():
         assert {s.data.nbytes for s in array.addressable_shards} == {array.nbytes // 4}
     bias = sharded._device_state.read(sharded.layers[0].bias)
     assert bias.sharding.is_fully_replicated
+    # the train step graph annotates the slots like their weight, and their new values too
+    step = next(g for key, g in sharded._step_graphs.items() if key[0] == "train")
+    slot_names = [name for v, name in zip(opt.variables, step.state_names[2]) if v in (momentum, velocity)]
+    annotated = {gi.name: gi.value.type.sharding for gi in step.graph.inputs}
+    assert [annotated[name] for name in slot_names] == [((), ("model",))] * 2
+    new = dict(step.graph.updates)
+    assert [new[name].type.sharding for name in slot_names] == [((), ("model",))] * 2
 
 
 def test_verifier_rejects_a_dimension_that_does_not_divide_over_its_axes():
