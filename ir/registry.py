@@ -24,6 +24,8 @@ OPAQUE = "opaque"            # user code kerax could not trace: passes leave it 
 
 # The ops XLA lowers to its convolution instruction (loop strategy rules read this).
 CONVOLUTIONS = frozenset({"conv", "conv_transpose"})
+# The ops that lower to a loop over time (`lax.scan`, an XLA while loop) (loop strategy rules read this).
+RECURRENCES = frozenset({"simple_rnn", "gru", "lstm"})
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,9 @@ TRAIN_FLOPS_PER_FORWARD_FLOP = 3
 # Rule `large-step`: on CPU, a step of this many FLOPs or more runs host-side. Such a step takes
 # milliseconds and a dispatch about 50 us, so K dispatches cost about 1% more than one, and a scan
 # gains nothing at run time: MLP 784-256-256-10 at batch 128 (0.2 GFLOP a step) ran 641 steps/s
-# as one step per call and 611 as a 16-step scan; the LSTM benchmark (0.1 GFLOP a step, a recurrence
-# that is itself a loop) ran at 1.06x the hand-written 16-step scan host-side and 0.94x as a scan,
-# contenders taking turns in one run. A scan also compiles its body as an XLA while loop, which
-# took 1.56x the compile time of the plain step on a 200-layer MLP (50.0 s against 31.9 s).
+# as one step per call and 611 as a 16-step scan. A scan also compiles its body as an XLA while
+# loop, which took 1.56x the compile time of the plain step on a 200-layer MLP (50.0 s against
+# 31.9 s).
 CPU_HOST_LOOP_MIN_FLOPS = 50_000_000
 
 
@@ -56,7 +55,15 @@ def graph_flops(graph, batch: int) -> int:
 
 
 def has_convolution(graphs) -> bool:
-    return any(node.op in registry.CONVOLUTIONS for graph in graphs for node in graph.nodes)
+    return _has_op(graphs, registry.CONVOLUTIONS)
+
+
+def has_recurrence(graphs) -> bool:
+    return _has_op(graphs, registry.RECURRENCES)
+
+
+def _has_op(graphs, ops) -> bool:
+    return any(node.op in ops for graph in graphs for node in graph.nodes)
 
 
 def plan_loop(graphs, platform: str, steps: int, batch: int, training: bool) -> LoopPlan:
@@ -77,6 +84,15 @@ def plan_loop(graphs, platform: str, steps: int, batch: int, training: bool) -> 
         # dispatches (two-conv net, batch 128, K=4: 1.26 against 1.70 steps/s) and compiled
         # 3.5x longer (11.2 s against 3.2 s).
         return LoopPlan(HOST, "cpu-convolution", steps, flops)
+    if platform == "cpu" and has_recurrence(graphs):
+        # A recurrent step is a while loop already, so a scan around it costs little compile time
+        # (the LSTM benchmark's K=16 program: 2.92 s against 2.72 s for the one-step program), and
+        # it saves XLA:CPU's per-execution work, which is not 50 us for such a step: at 0.1 GFLOP
+        # a step, over the large-step threshold, the LSTM benchmark used 10% less process CPU
+        # time a step as a 16-step scan than as 16 dispatches (1.01x and 0.91x the hand-written
+        # scan's steps per CPU-second, twice), contenders taking turns in one run; the same model
+        # with GRU(64) (0.07 GFLOP a step) did 1.08x the steps per CPU-second as a scan, twice.
+        return LoopPlan(SCAN, "recurrent-step", steps, flops)
     if platform == "cpu" and flops >= CPU_HOST_LOOP_MIN_FLOPS:
         return LoopPlan(HOST, "large-step", steps, flops)
     # Small steps are dispatch-bound: one scan per K steps ran the tiny MLP 2.3x faster than one

@@ -272,6 +272,41 @@ def test_one_scan_per_layer():
     assert primitives.count("scan") == 1 and "while" not in primitives
 
 
+LSTM_ATTRS = dict(activation="tanh", recurrent_activation="sigmoid", use_bias=True, initial_state=False, masked=False,
+                  go_backwards=False, return_sequences=True, zero_output_for_mask=False)
+
+
+def test_lstm_projection_in_the_loop_agrees_with_per_gate_masks():
+    # One dropout mask shared by the gates takes the in-loop projection ([x_t, h] @ [kernel;
+    # recurrent_kernel]); the same mask repeated per gate takes the hoisted and the per-gate paths.
+    rng = np.random.default_rng(5)
+    x, kernel, recurrent, bias = (rng.standard_normal(s).astype("float32") for s in [(3, 6, 5), (5, 16), (4, 16), (16,)])
+    mask, recurrent_mask = ((rng.random(s) > 0.5).astype("float32") * 2.0 for s in [(3, 1, 5), (3, 1, 4)])
+    lstm = registry.get("lstm").lower
+    for dropout, recurrent_dropout in [(True, False), (False, True), (True, True)]:
+        masks = [m for m, on in [(mask, dropout), (recurrent_mask, recurrent_dropout)] if on]
+        shared = lstm(x, kernel, recurrent, bias, *masks, dropout=dropout, recurrent_dropout=recurrent_dropout,
+                      **LSTM_ATTRS)
+        per_gate = lstm(x, kernel, recurrent, bias, *(np.repeat(m, 4, axis=1) for m in masks), dropout=dropout,
+                        recurrent_dropout=recurrent_dropout, **LSTM_ATTRS)
+        np.testing.assert_allclose(shared[0], per_gate[0], atol=1e-5, rtol=1e-5)
+
+
+def test_lstm_keeps_no_projected_sequence():
+    # Hoisted out of the loop, the (T, B, 4U) projection and its gradient cost a CPU step 10-15%
+    # (ir/ops/recurrent.py): the compiled gradient holds no array of that shape.
+    rng = np.random.default_rng(6)
+    x, kernel, recurrent, bias = (rng.standard_normal(s).astype("float32") for s in [(3, 6, 5), (5, 16), (4, 16), (16,)])
+    lstm = registry.get("lstm").lower
+
+    def loss(kernel, recurrent, bias):
+        return lstm(x, kernel, recurrent, bias, dropout=False, recurrent_dropout=False, **LSTM_ATTRS)[0].sum()
+
+    hlo = jax.jit(jax.grad(loss, argnums=(0, 1, 2))).lower(kernel, recurrent, bias).compile().as_text()
+    assert "f32[9,16]" in hlo  # the stacked [kernel; recurrent_kernel]
+    assert "f32[6,3,16]" not in hlo
+
+
 def test_flops_rule():
     t = kerax.ir.TensorType
     in_types = (t((2, 7, 5), "float32"), t((5, 16), "float32"), t((4, 16), "float32"))

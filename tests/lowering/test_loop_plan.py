@@ -88,6 +88,18 @@ def test_small_steps_scan_and_large_steps_dispatch():
     assert plan.step_flops >= kerax.lowering.loop_plan.CPU_HOST_LOOP_MIN_FLOPS
 
 
+def test_a_recurrent_step_scans_even_when_large():
+    model = kerax.Sequential([kerax.Input((20,), dtype="int32"), kerax.layers.Embedding(1000, 32),
+                              kerax.layers.LSTM(64), kerax.layers.Dense(10)])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", steps_per_execution=4)
+    x, y = RNG.integers(0, 1000, (4 * 32, 20)).astype(np.int32), RNG.integers(0, 10, 4 * 32)
+    model.fit(x, y, batch_size=32, verbose=0)
+    plan = model.execution_stats.loops["train"]
+    assert (plan.strategy, plan.rule) == ("scan", "recurrent-step")
+    assert plan.step_flops >= kerax.lowering.loop_plan.CPU_HOST_LOOP_MIN_FLOPS  # large-step would dispatch it
+    assert model.execution_stats.dispatches == 1
+
+
 def test_the_test_step_is_planned_from_its_own_graph():
     model = convnet(4)
     x, y = data(model, 32)
