@@ -195,6 +195,12 @@ def test_an_exception_from_a_signal_handler_at_random_moments_leaves_a_usable_mo
                     getattr(model, call)(x, *([y] if call != "predict" else []), batch_size=4, verbose=0)
             except Alarm:
                 landed.add(call)
+            except UnboundLocalError as error:  # JAX's own: not the model's state
+                # jax.tree.map with one tree catches any exception raised in its flattening
+                # comprehension and then reads a name that was never bound (jax/_src/tree_util.py,
+                # tree_map), so an Alarm landing there reaches us renamed
+                assert "r2" in str(error)
+                landed.add(call)
             iterations = int(model.optimizer.iterations.numpy())
             assert all(np.isfinite(w).all() for w in model.get_weights())
             assert model.predict(x[:8], verbose=0).shape == (8, 1)
