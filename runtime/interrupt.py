@@ -47,9 +47,12 @@ def deferred_signals():
         yield
         return
     received = []
-    previous = {signum: _handlers.signal(signum, lambda signum, frame: received.append(signum))
-                for signum in _python_handled()}
+    previous = {}
     try:
+        # One at a time, inside the try: setting a handler first runs any pending one, which may
+        # raise (Ctrl-C), and those already swapped must then be put back, not left deferring.
+        for signum in _python_handled():
+            previous[signum] = _handlers.signal(signum, lambda signum, frame: received.append(signum))
         yield
     finally:
         _restore(previous)

@@ -26,17 +26,27 @@ def child_env():
 
 
 @pytest.fixture(scope="module")
-def training_process():
-    """One child for every SIGINT test: start-up and compilation are paid once."""
+def training_process(tmp_path_factory):
+    """One child for every SIGINT test: start-up and compilation are paid once. Its stderr goes to
+    a file (a pipe nobody reads fills up and stops the child), and a watchdog kills it after 15
+    minutes, so that a stuck child fails the tests instead of hanging them."""
+    import threading
+
+    errors = open(tmp_path_factory.mktemp("child") / "stderr.txt", "w+")
     process = subprocess.Popen([sys.executable, str(CHILD)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, env=child_env())
+                               stderr=errors, text=True, env=child_env())
+    process.errors = errors
+    watchdog = threading.Timer(900, process.kill)
+    watchdog.start()
     yield process
+    watchdog.cancel()
     if process.poll() is None:
         process.stdin.close()
         try:
             process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             process.kill()
+    errors.close()
 
 
 @pytest.mark.parametrize("k", [1, 32])
@@ -60,7 +70,8 @@ def test_sigint_at_random_moments_leaves_a_usable_model(training_process, k):
             break
         elif not line:  # the child ended: it failed
             process.wait(timeout=60)
-            pytest.fail(f"the training process ended with status {process.returncode}:\n{process.stderr.read()[-3000:]}")
+            process.errors.seek(0)
+            pytest.fail(f"the training process ended with status {process.returncode}:\n{process.errors.read()[-3000:]}")
     assert len(seen) == count
 
 
