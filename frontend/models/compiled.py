@@ -186,7 +186,7 @@ class CompiledModel:
         layouts, names = {}, {}
         graphs = [(p.graph, p.names.items()) for p in self._programs.values()]
         for built in self.__dict__.get("_step_graphs", {}).values():
-            if built is not None and built.state_names is not None:
+            if built is not None:
                 pairs = [(v, n) for group, group_names in zip(groups, built.state_names)
                          for v, n in zip(group, group_names)]
                 graphs.append((built.graph, pairs))

@@ -7,8 +7,7 @@ the moving averages (with `use_ema`) and the iteration counter. The update of ea
 (same types, decay and constraint) is one region that a `call` node per weight runs: a 200-layer
 MLP under Adam has four such regions and 402 calls, not 8,000 nodes, and an elementwise update is
 traced once and re-typed for the other shapes, so that building and optimizing the step stays a
-small part of its compile. The numbers are those of
-`stateless_apply`, which runs the same parts.
+small part of its compile. The numbers are those of `stateless_apply`, which runs the same parts.
 
 An optimizer with its own `stateless_apply` (LossScaleOptimizer, MultiOptimizer) is imported whole.
 """
