@@ -47,3 +47,18 @@ def test_two_inputs_two_transfers(capfd):
     x = np.ones((4, 3), np.float32)
     assert _transfers(capfd, lambda: model([x, 2 * x])) == 2
     assert np.asarray(model([x, 2 * x])).shape == (4, 2)
+
+
+def test_a_call_without_losses_clears_the_last_calls_losses():
+    class PenalizedInTraining(kerax.layers.Layer):
+        def call(self, x, training=False):
+            if training:
+                self.add_loss(kerax.ops.sum(x))
+            return x * 2.0
+
+    layer = PenalizedInTraining()
+    x = np.ones((2, 3), np.float32)
+    layer(x, training=True)
+    assert [float(v) for v in layer.losses] == [6.0]
+    np.testing.assert_array_equal(layer(x), 2 * x)  # the plain program: no masks, updates or losses
+    assert layer.losses == []
