@@ -2,7 +2,12 @@
 
 Data is a pytree (for training `(x, y, sample_weight)`, with lists and None inside) whose
 leaves are NumPy arrays of equal length (`ArrayData`) or batches from a Python iterable
-(`IterableData`). Both yield `(superbatch, steps)` with `steps <= K` real steps.
+(`IterableData`). Both yield `(superbatch, steps, ends_block)` with `steps <= K` real steps.
+
+The steps of a pass fall into blocks of K, from its first step on: Keras's executions, which the
+batch hooks see. A block whose batches do not all have one shape (the short last batch of arrays,
+a generator's odd batch) cannot be stacked into one super-batch, so it comes as several, and
+`ends_block` says which super-batch is the last of its block.
 """
 from __future__ import annotations
 
@@ -38,8 +43,8 @@ class ArrayData:
         return full if self.steps_per_epoch is None else min(full, self.steps_per_epoch)
 
     def superbatches(self, k_max: int, start: int = 0):
-        """`(superbatch, steps)` pairs over one epoch, from step `start` on (a resumed epoch
-        draws the same shuffle, from the same NumPy RNG state, and skips what was done)."""
+        """`(superbatch, steps, ends_block)` over one epoch, from step `start` on (a resumed
+        epoch draws the same shuffle, from the same NumPy RNG state, and skips what was done)."""
         n, b = self.num_samples, self.batch_size
         order = None
         if self.shuffle == "batch":
@@ -49,13 +54,14 @@ class ArrayData:
             order = np.random.permutation(n)
         steps = self.steps
         full = min(n // b, steps)
+        short = steps > max(full, start)  # a short last batch follows the full ones
         for first in range(start, full, k_max):
             k = min(k_max, full - first)
             lo, hi = first * b, (first + k) * b
-            yield self._take(order, lo, hi, (k, b)), k
-        if steps > max(full, start):  # the short last batch
+            yield self._take(order, lo, hi, (k, b)), k, k == k_max or not short
+        if short:
             lo = full * b
-            yield self._take(order, lo, n, (1, n - lo)), 1
+            yield self._take(order, lo, n, (1, n - lo)), 1, True
 
     def _take(self, order, lo, hi, lead):
         if order is None:
@@ -103,10 +109,10 @@ class IterableData:
         return self.steps_per_epoch
 
     def superbatches(self, k_max: int, start: int = 0):
-        """`(superbatch, steps)` pairs; sets `ran_out` when the iterable ends before
+        """`(superbatch, steps, ends_block)`; sets `ran_out` when the iterable ends before
         `steps_per_epoch` batches (or yields none at all). Batches drawn before an error in
         the user's iterator are still yielded (trained on) before the error is raised."""
-        group, shape = [], None
+        group, shape, in_block = [], None, 0  # in_block: steps of the current block drawn so far
         iterator = self._iterate()
         taken = 0
         self.ran_out = False
@@ -118,7 +124,7 @@ class IterableData:
                 break
             except Exception:
                 if group:
-                    yield _stack(group), len(group)
+                    yield _stack(group), len(group), True
                 raise
             taken += 1
             if taken <= start:  # a resumed epoch: these steps were done before
@@ -126,13 +132,14 @@ class IterableData:
             batch = self.adapt(raw)
             leaves = jax.tree.leaves(batch)
             batch_shape = tuple(a.shape for a in leaves)
-            if group and (batch_shape != shape or len(group) == k_max):
-                yield _stack(group), len(group)
+            if group and (batch_shape != shape or in_block == k_max):
+                yield _stack(group), len(group), in_block == k_max
                 group = []
+            in_block = in_block % k_max + 1
             group.append(batch)
             shape = batch_shape
         if group:
-            yield _stack(group), len(group)
+            yield _stack(group), len(group), True
 
 
 def _stack(batches: list):

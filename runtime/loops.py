@@ -50,8 +50,14 @@ def run_steps(program, state, data, k_max: int, on_begin=None, on_end=None, coll
               should_stop=None, start_step: int = 0, on_commit=None):
     """One pass over `data`. `program(values, superbatch, commit) -> (out, values)` runs up to
     `k_max` steps per execution and commits the state after each dispatch (`state.execute`,
-    which tells `on_commit(steps, out)`). `should_stop()` is asked after every execution;
-    `start_step` resumes a pass in its middle.
+    which tells `on_commit(steps, out)`). `start_step` resumes a pass in its middle.
+
+    The hooks see Keras's executions, blocks of `k_max` steps (runtime.data): `on_begin(step)`
+    before a block's first step, `on_end(last_step, out, steps)` after its last, with the last
+    super-batch's output, or with `collect` the list of the block's `(out, padding)` pairs that
+    `outputs_on_host` turns into its outputs. `should_stop()` is asked after every block. A
+    program with a `halted()` attribute (the guarded training program, at a non-finite loss)
+    ends its block early when that returns True, so that the hooks hear of it at once.
 
     Returns the last execution's output, or with `collect` every step's output, concatenated on
     the host. With `pad` (predict), a short batch is padded to the batch size (for iterables, the
@@ -60,9 +66,13 @@ def run_steps(program, state, data, k_max: int, on_begin=None, on_end=None, coll
     of the one-step program: see lowering.multistep.)"""
     step, last, collected = start_step, None, []
     full_batch = getattr(data, "batch_size", None)  # arrays: the batch_size asked for
-    for superbatch, steps in data.superbatches(k_max, start_step):
-        if on_begin is not None:
-            on_begin(step)
+    halted = getattr(program, "halted", None)
+    block_start = None  # the first step of the block under way, and its first entry in `collected`
+    for superbatch, steps, ends_block in data.superbatches(k_max, start_step):
+        if block_start is None:
+            block_start = (step, len(collected))
+            if on_begin is not None:
+                on_begin(step)
         real = None
         if pad:
             full_batch = full_batch or _batch_size(superbatch)
@@ -74,12 +84,16 @@ def run_steps(program, state, data, k_max: int, on_begin=None, on_end=None, coll
             collected.append((out, real))
         else:
             last = out
+        if not ends_block and not (halted is not None and halted()):
+            continue
+        first, entry = block_start
+        block_start = None
         if on_end is not None:
-            on_end(step - 1, out, steps)
+            on_end(step - 1, collected[entry:] if collect else out, step - first)
         if should_stop is not None and should_stop():
             break
     if collect:
-        return _concatenate_on_host(collected) if collected else None
+        return outputs_on_host(collected) if collected else None
     return last
 
 
@@ -99,9 +113,10 @@ def pad_superbatch(superbatch, steps: int, batch: int):
     return jax.tree.map(pad, superbatch)
 
 
-def _concatenate_on_host(collected):
-    """Per-dispatch outputs ([steps x batch, ...] device arrays) -> one host array per output,
-    padded rows dropped. One device_get at the end keeps the dispatches asynchronous."""
+def outputs_on_host(collected):
+    """`(out, padding)` pairs of `run_steps(collect=True)` (per-dispatch outputs, [steps x
+    batch, ...] device arrays) -> one host array per output, padded rows dropped. One device_get
+    for all of them: the dispatches stay asynchronous until it."""
     host = jax.device_get([out for out, _ in collected])
     parts = []
     for outs, (_, real) in zip(host, collected):

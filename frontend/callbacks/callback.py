@@ -93,7 +93,8 @@ class CallbackList:
         self.callbacks.append(callback)
         self._users.clear()
 
-    def _user_listens(self, hook: str) -> bool:
+    def user_listens(self, hook: str) -> bool:
+        """Whether a callback runs code of its own (not kerax's) at `hook`."""
         if hook not in self._users:
             self._users[hook] = any(_user_hook(callback, hook) for callback in self.callbacks)
         return self._users[hook]
@@ -111,7 +112,7 @@ class CallbackList:
             if len(args) == 1 + indexed:
                 *args, logs = args
             logs = flatten_logs(logs)  # Keras hands every hook a flat dict, `{}` for none
-            if logs and self._user_listens(hook):
+            if logs and self.user_listens(hook):
                 logs = logs_to_floats(logs)
             for callback in self.callbacks:
                 if "batch" in hook:  # as Keras calls them: batch hooks take `logs=` by keyword

@@ -12,7 +12,7 @@ import warnings
 import jax
 import numpy as np
 
-from ...runtime.loops import fit_loop, logs_to_floats, run_steps
+from ...runtime.loops import fit_loop, logs_to_floats, outputs_on_host, run_steps
 from .. import callbacks as callbacks_module
 from ..config_flags import capped
 from . import data_adapter
@@ -152,6 +152,9 @@ class Trainer(CompiledModel, Steps):
             self._nonfinite_step = (bad_step, len(jax.tree.leaves(superbatch)[0]))
             return logs, values
 
+        # A block of K steps that comes as several super-batches (runtime.data) ends at a
+        # non-finite loss, before the next one trains on: its hooks then see the bad step's logs.
+        program.halted = lambda: int(self._nonfinite_step[0]) >= 0
         return program
 
     def _callback_list(self, callbacks, history, verbose, **params):
@@ -208,11 +211,17 @@ class Trainer(CompiledModel, Steps):
         self._prepare_predict(sample)
         cbs = self._callback_list(callbacks, None, verbose, steps=source.steps, mode="predict")
         cbs.on_predict_begin()
+        # As Keras: once per execution, the outputs of all its batches, without padded rows. Only
+        # a user's hook gets them: gathering them waits for the device, which kerax's hooks never do.
+        listens = cbs.user_listens("on_predict_batch_end")
+
+        def on_end(step, block, steps):
+            logs = {"outputs": self._pack_outputs(list(outputs_on_host(block)))} if listens else None
+            cbs.on_predict_batch_end(step, logs)
+
         outputs = run_steps(self._executable("predict"), self._state(), source, self.steps_per_execution,
-                            on_begin=cbs.on_predict_batch_begin,
-                            on_end=lambda step, out, steps: cbs.on_predict_batch_end(
-                                step, {"outputs": self._pack_outputs(list(out[-1]))}),
-                            collect=True, pad=not self._fixed_batch())
+                            on_begin=cbs.on_predict_batch_begin, on_end=on_end, collect=True,
+                            pad=not self._fixed_batch())
         cbs.on_predict_end()
         return self._pack_outputs(list(outputs))
 

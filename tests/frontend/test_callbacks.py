@@ -263,9 +263,9 @@ def test_kerax_callbacks_alone_never_wait_for_the_device_between_executions():
             pass
 
     quiet = CallbackList([kerax.callbacks.History(), kerax.callbacks.ProgbarLogger()])
-    assert not quiet._user_listens("on_train_batch_end")
-    assert CallbackList([User()])._user_listens("on_train_batch_end")
-    assert CallbackList([kerax.callbacks.LambdaCallback(on_batch_end=print)])._user_listens("on_train_batch_end")
+    assert not quiet.user_listens("on_train_batch_end")
+    assert CallbackList([User()]).user_listens("on_train_batch_end")
+    assert CallbackList([kerax.callbacks.LambdaCallback(on_batch_end=print)]).user_listens("on_train_batch_end")
     seen = []
     quiet.append(kerax.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: seen.append(logs)))
     quiet.on_train_batch_end(0, {"loss": jax_scalar()})
