@@ -21,6 +21,8 @@ class CompiledModel:
         self.optimizer = None
         self.loss = None
         self.stop_training = False
+        self.stop_evaluating = False  # as Keras: a callback that sets one ends that loop after the execution
+        self.stop_predicting = False
         self.history = None
         self.steps_per_execution = 1
         self.execution_stats = ExecutionStats()

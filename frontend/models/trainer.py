@@ -167,10 +167,12 @@ class Trainer(CompiledModel, Steps):
 
     def _run_test(self, source, cbs):
         self._reset_metrics()
+        self.stop_evaluating = False
         cbs.on_test_begin()
         last = run_steps(self._executable("test"), self._state(), source, self.steps_per_execution,
                          on_begin=cbs.on_test_batch_begin,
-                         on_end=lambda step, logs, steps: cbs.on_test_batch_end(step, logs))
+                         on_end=lambda step, logs, steps: cbs.on_test_batch_end(step, logs),
+                         should_stop=lambda: self.stop_evaluating)
         if last is None:
             raise ValueError("The evaluation data produced no batches")
         logs = logs_to_floats(last)
@@ -210,6 +212,7 @@ class Trainer(CompiledModel, Steps):
         sample = source.peek()
         self._prepare_predict(sample)
         cbs = self._callback_list(callbacks, None, verbose, steps=source.steps, mode="predict")
+        self.stop_predicting = False
         cbs.on_predict_begin()
         # As Keras: once per execution, the outputs of all its batches, without padded rows. Only
         # a user's hook gets them: gathering them waits for the device, which kerax's hooks never do.
@@ -221,7 +224,7 @@ class Trainer(CompiledModel, Steps):
 
         outputs = run_steps(self._executable("predict"), self._state(), source, self.steps_per_execution,
                             on_begin=cbs.on_predict_batch_begin, on_end=on_end, collect=True,
-                            pad=not self._fixed_batch())
+                            pad=not self._fixed_batch(), should_stop=lambda: self.stop_predicting)
         cbs.on_predict_end()
         return self._pack_outputs(list(outputs))
 

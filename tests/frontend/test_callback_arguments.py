@@ -177,3 +177,30 @@ def test_terminate_on_nan_stops_inside_an_execution_split_by_the_short_batch(cap
     reference.fit(x[:16], Y[:16], batch_size=4, epochs=1, verbose=0, shuffle=False)
     for a, b in zip(model.get_weights(), reference.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("k", [1, 2])
+def test_stop_evaluating_and_stop_predicting_end_the_loop_after_the_execution(k):
+    """Keras 3's `model.stop_evaluating` / `model.stop_predicting`, set by a callback, end
+    evaluate and predict after that execution: the metrics and predictions so far are returned."""
+    results = []
+    for lib in (kerax, keras()):
+        calls = []
+        model = compiled(lib, mlp, k)
+
+        class Stop(lib.callbacks.Callback):
+            def on_test_batch_end(self, batch, logs=None):
+                self.model.stop_evaluating = batch >= 2
+
+            def on_predict_batch_end(self, batch, logs=None):
+                self.model.stop_predicting = batch >= 2
+
+        loss = model.evaluate(X, Y, batch_size=4, verbose=0, callbacks=[Stop(), recorder(lib, calls)])
+        predictions = model.predict(X, batch_size=4, verbose=0, callbacks=[Stop(), recorder(lib, calls)])
+        again = model.predict(X, batch_size=4, verbose=0)  # the flag is reset by the next call
+        results.append((calls, loss, predictions, again))
+    (ours, loss, predictions, again), (theirs, keras_loss, keras_predictions, _) = results
+    assert_same_calls(ours, theirs)
+    assert len(predictions) == (12 if k == 1 else 16) and len(again) == 21
+    np.testing.assert_allclose(loss, keras_loss, rtol=1e-5)
+    np.testing.assert_allclose(predictions, keras_predictions, rtol=1e-5, atol=1e-6)
