@@ -204,3 +204,19 @@ def test_stop_evaluating_and_stop_predicting_end_the_loop_after_the_execution(k)
     assert len(predictions) == (12 if k == 1 else 16) and len(again) == 21
     np.testing.assert_allclose(loss, keras_loss, rtol=1e-5)
     np.testing.assert_allclose(predictions, keras_predictions, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_a_generator_with_an_odd_batch_inside_an_execution(k):
+    """Batches of 4, 4, 1, 4, 4, 4 from a generator: at K=3 the odd batch ends the first
+    execution, which the hooks see as one, with its 9 rows, as Keras. (Keras then calls
+    `on_predict_batch_begin` once more, for an execution the exhausted generator no longer fills.)"""
+    def batches():
+        for lo, hi in [(0, 4), (4, 8), (8, 9), (9, 13), (13, 17), (17, 21)]:
+            yield (X[lo:hi],)
+
+    ours, predictions, _ = predict_calls(kerax, mlp, k, batches(), batch_size=None)
+    theirs = predict_calls(keras(), mlp, k, batches(), batch_size=None)[0]
+    assert theirs[-2][:2] == ("on_predict_batch_begin", [6])
+    assert_same_calls(ours, theirs[:-2] + theirs[-1:])
+    np.testing.assert_allclose(predictions, predict_calls(kerax, mlp, 1, X)[1], rtol=1e-5, atol=1e-6)
