@@ -1,10 +1,13 @@
 """The Callback base class and the list that calls them.
 
-With steps_per_execution=K the batch hooks run once per execution (every K steps), with the
-index of the last step of that execution, as Keras does. A hook of the user's gets the logs as
-Keras gives them (Python floats, NumPy arrays; reading them waits for the device). kerax's own
-callbacks take the device values and read them only when they must, so a fit whose batch hooks
-are all kerax's never waits for the device between executions.
+With steps_per_execution=K the batch hooks run once per execution (every K steps, a short
+batch included), with the index of the first step of that execution at the begin hook and of
+its last at the end hook, as Keras does; `on_predict_batch_end` gets `{"outputs": ...}` with the
+outputs of all the execution's batches. (Keras names the end of a last execution shorter than K
+`begin + K - 1`, a step the data does not have; kerax names its last real step.) A hook of the
+user's gets the logs as Keras gives them (Python floats, NumPy arrays; reading them waits for the
+device). kerax's own callbacks take the device values and read them only when they must, so a
+fit whose batch hooks are all kerax's never waits for the device between executions.
 """
 from __future__ import annotations
 
