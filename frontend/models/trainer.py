@@ -96,7 +96,7 @@ class Trainer(CompiledModel, Steps):
         _check_validation_freq(validation_freq)
         state = self._state()
         history = callbacks_module.History()
-        cbs = self._callback_list(callbacks, history, verbose, epochs=epochs, steps=source.steps, mode="train")
+        cbs = self._callback_list(callbacks, history, verbose, epochs=epochs, steps=source.steps)
         self.stop_training = False
         self._resume_position = None
 
@@ -185,7 +185,7 @@ class Trainer(CompiledModel, Steps):
         verbose = _verbosity(verbose)
         source = self._source(x, y, sample_weight, None, batch_size, False, steps)
         self._prepare(source.peek(), "test")
-        cbs = self._callback_list(callbacks, None, verbose, steps=source.steps, mode="test")
+        cbs = self._callback_list(callbacks, None, verbose, epochs=1, steps=source.steps)
         logs = self._run_test(source, cbs)
         return logs if return_dict else self._logs_as_list(logs)
 
@@ -211,7 +211,7 @@ class Trainer(CompiledModel, Steps):
         source = self._source(x, None, None, None, batch_size, False, steps)
         sample = source.peek()
         self._prepare_predict(sample)
-        cbs = self._callback_list(callbacks, None, verbose, steps=source.steps, mode="predict")
+        cbs = self._callback_list(callbacks, None, verbose, epochs=1, steps=source.steps)
         self.stop_predicting = False
         cbs.on_predict_begin()
         # As Keras: once per execution, the outputs of all its batches, without padded rows. Only

@@ -220,3 +220,22 @@ def test_a_generator_with_an_odd_batch_inside_an_execution(k):
     assert theirs[-2][:2] == ("on_predict_batch_begin", [6])
     assert_same_calls(ours, theirs[:-2] + theirs[-1:])
     np.testing.assert_allclose(predictions, predict_calls(kerax, mlp, 1, X)[1], rtol=1e-5, atol=1e-6)
+
+
+def test_callbacks_params_are_keras_params():
+    seen = {}
+    for lib in (kerax, keras()):
+        params = seen.setdefault(lib.__name__, [])
+
+        class Params(lib.callbacks.Callback):
+            def on_train_begin(self, logs=None):
+                params.append(dict(self.params))
+
+            on_test_begin = on_predict_begin = on_train_begin
+
+        model = compiled(lib, mlp, 2)
+        model.fit(X, Y, batch_size=4, epochs=2, verbose=0, callbacks=[Params()], validation_data=(X, Y))
+        model.evaluate(X, Y, batch_size=4, verbose="auto", callbacks=[Params()])
+        model.predict(X, batch_size=4, verbose=0, callbacks=[Params()])
+    assert seen["kerax"] == seen["keras"]
+    assert seen["kerax"][-1] == {"verbose": 0, "epochs": 1, "steps": 6}
