@@ -78,7 +78,8 @@ def _plan(graphs, platform: str, steps: int, flops: int) -> LoopPlan:
         return LoopPlan(SINGLE, "one-step", steps, flops)
     if platform == "cpu" and has_convolution(graphs):
         # XLA:CPU runs convolution gradients about 25x slower inside a while loop than outside
-        # one (a two-conv step: 12.3 s in a scan, 0.50 s as a plain jit; jax-ml/jax#12868).
+        # one (a two-conv step: 12.3 s in a scan, 0.50 s as a plain jit; jax-ml/jax#12868). With
+        # XLA's own convolutions (xla_options.py) it is still 16x: 833 against 52 ms a step at K=4.
         # Unrolling the K steps into one program avoids the loop but measured slower than K
         # dispatches (two-conv net, batch 128, K=4: 1.26 against 1.70 steps/s) and compiled
         # 3.5x longer (11.2 s against 3.2 s).
