@@ -52,9 +52,19 @@ class StateProgram:
     def __init__(self, make, **jit_kwargs):
         self._make = make
         self._jit_kwargs = jit_kwargs
-        self.donating = jax.jit(make(True), donate_argnums=0, **jit_kwargs)
+        self.compiler_options = {}  # XLA's options (xla_options.py), set before the first call
+        self._donating = None
         self.host_callbacks = None  # known after the first call
         self._chosen = None
+
+    @property
+    def donating(self):
+        if self._donating is None:
+            self._donating = jax.jit(self._make(True), donate_argnums=0, **self._jit_options())
+        return self._donating
+
+    def _jit_options(self) -> dict:
+        return {**self._jit_kwargs, "compiler_options": self.compiler_options or None}
 
     def __call__(self, state, batch):
         if self._chosen is None:
@@ -68,7 +78,7 @@ class StateProgram:
         self._chosen = self._kept()
 
     def _kept(self):
-        return jax.jit(self._make(False), **self._jit_kwargs)
+        return jax.jit(self._make(False), **self._jit_options())
 
     def lower(self, *args, **kwargs):
         return (self._chosen or self.donating).lower(*args, **kwargs)

@@ -8,13 +8,17 @@ taken on a 2-core x86-64 CPU with JAX 0.10.2 (tools/bench reproduces them):
   scan    one dispatch running `lax.scan` over the K steps: the dispatch cost is paid once.
   host    K dispatches of the one-step program, from the host: what Keras 3 does.
 
-The plan is shown by `model.execution_stats.loops` and by `irdump --loop`.
+The plan also carries the XLA options of the program (xla_options.py). It is shown by
+`model.execution_stats.loops` and by `irdump --loop`.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from ..ir import registry
+from .op_kinds import has_convolution, has_recurrence
+from .xla_options import compiler_options, describe
 
 SINGLE, SCAN, HOST = "single", "scan", "host"
 
@@ -38,9 +42,11 @@ class LoopPlan:
     rule: str
     steps: int
     step_flops: int
+    compiler_options: tuple = ()  # (option, value) pairs for XLA (xla_options.py); () for its defaults
 
     def __str__(self) -> str:
-        return f"{self.strategy} (rule {self.rule}; K={self.steps}, ~{self.step_flops:,} FLOPs a step)"
+        return (f"{self.strategy} (rule {self.rule}; K={self.steps}, ~{self.step_flops:,} FLOPs a step"
+                f"{describe(dict(self.compiler_options))})")
 
 
 def step_flops(graphs, batch: int, training: bool) -> int:
@@ -54,32 +60,26 @@ def graph_flops(graph, batch: int) -> int:
                              node.attrs, batch)[0] for node in graph.nodes)
 
 
-def has_convolution(graphs) -> bool:
-    return _has_op(graphs, registry.CONVOLUTIONS)
-
-
-def has_recurrence(graphs) -> bool:
-    return _has_op(graphs, registry.RECURRENCES)
-
-
-def _has_op(graphs, ops) -> bool:
-    return any(node.op in ops for graph in graphs for node in graph.nodes)
-
-
 def plan_loop(graphs, platform: str, steps: int, batch: int, training: bool) -> LoopPlan:
-    """Choose how `steps` steps of the program over `graphs` run on `platform`.
+    """Choose how `steps` steps of the program over `graphs` run on `platform`, and the XLA
+    options its programs compile with (xla_options.py).
 
     >>> plan_loop([graph], "cpu", steps=8, batch=128, training=True).strategy  # doctest: +SKIP
     'host'
     """
-    flops = step_flops(graphs, batch, training)
+    plan = _plan(graphs, platform, steps, step_flops(graphs, batch, training))
+    return dataclasses.replace(plan, compiler_options=tuple(sorted(compiler_options(graphs, platform).items())))
+
+
+def _plan(graphs, platform: str, steps: int, flops: int) -> LoopPlan:
     if steps == 1:
         # `lax.scan` over a length-1 axis, even with unroll=True, still compiles to an XLA while
         # loop (JAX 0.10), and a while loop is what the rules below avoid.
         return LoopPlan(SINGLE, "one-step", steps, flops)
     if platform == "cpu" and has_convolution(graphs):
         # XLA:CPU runs convolution gradients about 25x slower inside a while loop than outside
-        # one (a two-conv step: 12.3 s in a scan, 0.50 s as a plain jit; jax-ml/jax#12868).
+        # one (a two-conv step: 12.3 s in a scan, 0.50 s as a plain jit; jax-ml/jax#12868). With
+        # XLA's own convolutions (xla_options.py) it is still 16x: 833 against 52 ms a step at K=4.
         # Unrolling the K steps into one program avoids the loop but measured slower than K
         # dispatches (two-conv net, batch 128, K=4: 1.26 against 1.70 steps/s) and compiled
         # 3.5x longer (11.2 s against 3.2 s).

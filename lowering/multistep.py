@@ -95,6 +95,8 @@ def compile_multistep(step, stats: ExecutionStats, plan_for: Callable[..., LoopP
     def plan(superbatch) -> LoopPlan:
         if run.plan is None:
             run.plan = stats.loops[kind] = plan_for(_leading_shape(superbatch)[1], superbatch)
+            for program in (one, scanned):
+                program.compiler_options = dict(run.plan.compiler_options)
         return run.plan
 
     def run(state, superbatch, commit=None):

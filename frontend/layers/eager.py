@@ -11,6 +11,7 @@ import jax
 import numpy as np
 
 from ...lowering import lower
+from ...lowering.xla_options import compiler_options
 from ...passes import PassManager, default_pipeline
 from ..tracing import SymbolicTensor, Trace, concrete, narrow
 from ..variables import Variable
@@ -122,7 +123,8 @@ class EagerProgram:
                 return jax.tree.unflatten(out_tree, outputs)
             return outputs, updates, losses
 
-        self.jitted = jitted = jax.jit(run)
+        options = compiler_options([self.graph], jax.default_backend())
+        self.jitted = jitted = jax.jit(run, compiler_options=options or None)
         variables = self.variables
         if self.plain:
             self.call_plain = lambda inputs: jitted([v.value for v in variables], inputs)

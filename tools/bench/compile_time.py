@@ -85,7 +85,9 @@ def kerax_program(name: str):
         model._step_graph("train", [x[:batch]], y[:batch], None)
     own = time.perf_counter() - start
     # a fresh function each time: jit would otherwise find the program fit already compiled
-    return (lambda: _compile_seconds(jax.jit(lambda s, b: program(s, b), donate_argnums=0), values, superbatch)), own, plan
+    options = dict(plan.compiler_options) or None  # the XLA options fit compiles this program with
+    return (lambda: _compile_seconds(jax.jit(lambda s, b: program(s, b), donate_argnums=0, compiler_options=options),
+                                     values, superbatch)), own, plan
 
 
 def keras_program(name: str):

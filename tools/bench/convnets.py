@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import time
 
+import jax
 import numpy as np
 
+from ...lowering.xla_options import convolution_options
 from . import reference_conv
 
 
@@ -101,7 +103,13 @@ def bench_net(name: str, repeats: int = 2, keras_peer: bool = True, k: int = 8, 
         return model
 
     keras = _keras() if keras_peer else None
-    runners = {"jax_step": reference_conv.epoch_runner(loss_fn, init(), x, y, batch)}
+    # The reference compiles with the XLA options kerax picks for convolution programs on this
+    # platform (lowering/xla_options.py), the best strategy found; `jax_step_xla_defaults` is the
+    # same code with XLA's defaults, what a hand-written JAX step gets unless told otherwise.
+    options = convolution_options(jax.default_backend()) or None
+    runners = {"jax_step": reference_conv.epoch_runner(loss_fn, init(), x, y, batch, options)}
+    if options is not None:
+        runners["jax_step_xla_defaults"] = reference_conv.epoch_runner(loss_fn, init(), x, y, batch)
     for spe in (1, k):
         runners[f"kerax_spe{spe}"] = fit_runner(compiled(kerax, spe), x, y, batch)
         if keras is not None:
@@ -109,6 +117,8 @@ def bench_net(name: str, repeats: int = 2, keras_peer: bool = True, k: int = 8, 
     result = {"what": what + f"; Adam; steps_per_execution 1 and {k}", **race(runners, repeats)}
     result["pairs"] = [(f"kerax_spe{spe}", peer) for spe in (1, k)
                        for peer in ([f"keras_spe{spe}"] if keras is not None else []) + ["jax_step"]]
+    if options is not None:
+        result["pairs"].append(("jax_step", "jax_step_xla_defaults"))
     return result
 
 

@@ -105,15 +105,19 @@ def convnet(repeats=3, keras_peer=True, k=8):
 
     from .convnets import fit_runner, race
 
+    from ...lowering.xla_options import convolution_options
+
     unroll = jax.default_backend() == "cpu"
+    options = convolution_options(jax.default_backend()) or None  # the reference gets kerax's XLA options
     runners = {"kerax": fit_runner(build(kerax, k), x, y, batch),
                f"jax_scan{k}": reference.scan_epoch_runner(reference.convnet_loss, reference.convnet_params(size),
-                                                           x, y, batch, k, unroll=unroll)}
+                                                           x, y, batch, k, unroll=unroll, compiler_options=options)}
     keras = _keras() if keras_peer else None
     if keras is not None:
         runners[f"keras_spe{k}"] = fit_runner(build(keras, k), x, y, batch)
     return {"what": f"convnet 16x16x1, batch {batch}, Adam, steps_per_execution {k}; contenders take turns"
-                    + (" (CPU: the reference scan unrolled)" if unroll else ""), **race(runners, repeats)}
+                    + (" (CPU: the reference scan unrolled)" if unroll else "")
+                    + (", with kerax's XLA options" if options else ""), **race(runners, repeats)}
 
 
 def lstm(repeats=3, keras_peer=True, k=16):

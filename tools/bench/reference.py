@@ -25,9 +25,10 @@ def adam(lr=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
     return init, update
 
 
-def scan_trainer(loss_fn, params, k: int, lr=1e-3, unroll: bool = False):
+def scan_trainer(loss_fn, params, k: int, lr=1e-3, unroll: bool = False, compiler_options=None):
     """(jitted k-step program, optimizer state). `unroll` gives the loop's steps to XLA unrolled
-    (on CPU, convolutions inside a while loop are far slower: jax-ml/jax#12868)."""
+    (on CPU, convolutions inside a while loop are far slower: jax-ml/jax#12868); the program
+    compiles with XLA's `compiler_options`."""
     init, update = adam(lr)
 
     def step(carry, batch):
@@ -37,7 +38,7 @@ def scan_trainer(loss_fn, params, k: int, lr=1e-3, unroll: bool = False):
         return (params, opt), loss
 
     multi = jax.jit(lambda p, o, xs, ys: jax.lax.scan(step, (p, o), (xs, ys), unroll=True if unroll else 1),
-                    donate_argnums=(0, 1))
+                    donate_argnums=(0, 1), compiler_options=compiler_options)
     return multi, init(params)
 
 
@@ -111,10 +112,10 @@ def lstm_params(vocab, dim, units, seed=0):
             normal(units, 10), jnp.zeros(10)]
 
 
-def scan_epoch_runner(loss_fn, params, x, y, batch: int, k: int, unroll: bool = False):
+def scan_epoch_runner(loss_fn, params, x, y, batch: int, k: int, unroll: bool = False, compiler_options=None):
     """A function that trains one epoch of the hand-written scan (K steps per call) and returns
     its number of steps; for `convnets.race`, which lets contenders take turns."""
-    multi, opt = scan_trainer(loss_fn, params, k, unroll=unroll)
+    multi, opt = scan_trainer(loss_fn, params, k, unroll=unroll, compiler_options=compiler_options)
     calls = (len(x) // batch) // k
     xs = x[: calls * k * batch].reshape(calls, k, batch, *x.shape[1:])
     ys = y[: calls * k * batch].reshape(calls, k, batch, *y.shape[1:])

@@ -128,9 +128,9 @@ def resnet_loss(params, state, x, y, key):
     return sparse_ce(logits, y), new_state
 
 
-def epoch_runner(loss_fn, params_and_state, x, y, batch: int):
+def epoch_runner(loss_fn, params_and_state, x, y, batch: int, compiler_options=None):
     """A function that trains one epoch over (x, y), one jitted step (Adam) per batch, and
-    returns the number of steps; the first call compiles."""
+    returns the number of steps; the first call compiles (with XLA's `compiler_options`)."""
     init, update = adam()
     params, state = params_and_state
 
@@ -140,7 +140,7 @@ def epoch_runner(loss_fn, params_and_state, x, y, batch: int):
         params, opt = update(grads, opt, params)
         return params, opt, state, key, loss
 
-    step = jax.jit(step, donate_argnums=(0, 1, 2))
+    step = jax.jit(step, donate_argnums=(0, 1, 2), compiler_options=compiler_options)
     steps = len(x) // batch
     carry = {"state": (params, init(params), state, jax.random.key(0))}
 
