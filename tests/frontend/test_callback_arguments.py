@@ -61,14 +61,14 @@ def _host(value):
 
 
 def assert_same_calls(ours, theirs):
+    """The same hooks with the same indices, and logs of the same keys, kinds, shapes and values."""
     assert [(name, index, sorted(logs)) for name, index, logs in ours] == \
            [(name, index, sorted(logs)) for name, index, logs in theirs]
     for (name, index, our_logs), (_, _, their_logs) in zip(ours, theirs):
-        for key in our_logs:
-            mine, keras_value = our_logs[key], their_logs[key]
-            assert type(mine) is float or type(mine) is type(keras_value) or isinstance(keras_value, list), (name, key)
-            for a, b in zip(mine if isinstance(mine, list) else [mine], keras_value if isinstance(mine, list)
-                            else [keras_value]):
+        for key, mine in our_logs.items():
+            keras_value = their_logs[key]
+            assert type(mine) is type(keras_value), (name, index, key)
+            for a, b in zip(*(v if isinstance(v, list) else [v] for v in (mine, keras_value))):
                 assert np.shape(a) == np.shape(b), (name, index, key)
                 np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6, err_msg=f"{name} {index} {key}")
 
