@@ -206,6 +206,7 @@ def test_stop_evaluating_and_stop_predicting_end_the_loop_after_the_execution(k)
     np.testing.assert_allclose(predictions, keras_predictions, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.filterwarnings("ignore:Your input ran out of data")  # Keras's, at the end of any generator
 @pytest.mark.parametrize("k", [1, 3])
 def test_a_generator_with_an_odd_batch_inside_an_execution(k):
     """Batches of 4, 4, 1, 4, 4, 4 from a generator: at K=3 the odd batch ends the first
