@@ -123,16 +123,23 @@ class EagerProgram:
                 return jax.tree.unflatten(out_tree, outputs)
             return outputs, updates, losses
 
+        # XLA's options for this program (lowering/xla_options.py) apply to a top-level call only:
+        # JAX refuses them on a jit nested in another trace (a user's jit or grad around model(x)),
+        # where the enclosing program's options rule anyway.
         options = compiler_options([self.graph], jax.default_backend())
         self.jitted = jitted = jax.jit(run, compiler_options=options or None)
+        self.nested = nested = jax.jit(run) if options else jitted
         variables = self.variables
-        if self.plain:
+        if self.plain and nested is jitted:
             self.call_plain = lambda inputs: jitted([v.value for v in variables], inputs)
+        elif self.plain:
+            self.call_plain = lambda inputs: (nested if _traced(inputs) else jitted)([v.value for v in variables], inputs)
 
     def __call__(self, inputs):
         if self.plain:
             return self.call_plain(inputs), ()
-        outputs, updates, losses = self.jitted([v.value for v in self.variables], inputs)
+        jitted = self.nested if _traced(inputs) else self.jitted
+        outputs, updates, losses = jitted([v.value for v in self.variables], inputs)
         for variable, name in self.assigned:
             variable.assign(updates[name])
         outputs, masks = self.split_masks(outputs)
@@ -147,6 +154,11 @@ class EagerProgram:
         for i, mask in zip(self.masked, flat[count:]):
             masks[i] = mask
         return list(flat[:count]), masks
+
+
+def _traced(inputs) -> bool:
+    """Whether the call is inside another JAX trace (its inputs are tracers)."""
+    return any(isinstance(x, jax.core.Tracer) for x in inputs)
 
 
 def _program(layer, args, kwargs) -> tuple:

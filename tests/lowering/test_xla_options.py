@@ -74,3 +74,12 @@ def test_an_eager_call_of_a_convolution_layer_keeps_it_in_xla():
     values = [v.value for v in program.variables]
     hlo = program.jitted.lower(values, [x]).compile().as_text()
     assert " convolution(" in hlo and library_convolutions(hlo) == 0
+
+
+def test_a_convolution_model_called_inside_a_users_jit_and_grad():
+    model = convnet(1)
+    x = RNG.standard_normal((2, 8, 8, 1)).astype(np.float32)
+    eager = np.asarray(model(x))
+    np.testing.assert_allclose(np.asarray(jax.jit(lambda x: model(x))(x)), eager, rtol=1e-5, atol=1e-6)
+    grad = jax.jit(jax.grad(lambda x: model(x).sum()))(x)
+    assert grad.shape == x.shape and np.isfinite(np.asarray(grad)).all()
