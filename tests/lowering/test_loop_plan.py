@@ -12,8 +12,8 @@ jax.monitoring.register_event_duration_secs_listener(
     lambda name, secs, **kw: _compiles.append(name) if name == "/jax/core/compile/backend_compile_duration" else None)
 
 
-def convnet(k):
-    model = kerax.Sequential([kerax.Input((8, 8, 1)), kerax.layers.Conv2D(4, 3, activation="relu"),
+def convnet(k, filters=4):
+    model = kerax.Sequential([kerax.Input((8, 8, 1)), kerax.layers.Conv2D(filters, 3, activation="relu"),
                               kerax.layers.MaxPooling2D(2), kerax.layers.GlobalAveragePooling2D(), kerax.layers.Dense(3)])
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", steps_per_execution=k)
     return model

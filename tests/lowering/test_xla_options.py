@@ -7,33 +7,10 @@ import numpy as np
 
 import kerax
 from kerax.lowering.xla_options import WITHOUT_CONVOLUTION, YNN_FUSION_TYPES
+from test_loop_plan import compiled_hlo, convnet, data, mlp
 
-
-RNG = np.random.default_rng(0)
-
-
-def convnet(k):
-    # 32 filters: fewer and XLA's defaults keep the convolution out of the library anyway
-    model = kerax.Sequential([kerax.Input((8, 8, 1)), kerax.layers.Conv2D(32, 3, activation="relu"),
-                              kerax.layers.GlobalAveragePooling2D(), kerax.layers.Dense(3)])
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", steps_per_execution=k)
-    return model
-
-
-def mlp(k):
-    model = kerax.Sequential([kerax.Input((6,)), kerax.layers.Dense(8, activation="relu"), kerax.layers.Dense(3)])
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", steps_per_execution=k)
-    return model
-
-
-def data(model, samples):
-    shape = model.inputs[0].shape[1:]
-    return RNG.standard_normal((samples, *shape)).astype(np.float32), RNG.integers(0, 3, samples)
-
-
-def compiled_hlo(model, kind, program, superbatch):
-    jitted = model._executables[kind].jitted[program]
-    return jitted.lower(model._state().values, superbatch).compile().as_text()
+# 32 filters: with fewer, XLA's defaults keep the convolution out of the library anyway
+FILTERS = 32
 
 
 def library_convolutions(hlo: str) -> int:
@@ -44,7 +21,7 @@ def library_convolutions(hlo: str) -> int:
 
 
 def test_a_convolution_program_keeps_its_convolutions_in_xla():
-    model = convnet(1)
+    model = convnet(1, FILTERS)
     x, y = data(model, 16)
     model.fit(x, y, batch_size=8, verbose=0)
     plan = model.execution_stats.loops["train"]
@@ -67,7 +44,7 @@ def test_a_program_without_convolutions_compiles_with_xlas_defaults():
 
 
 def test_an_eager_call_of_a_convolution_layer_keeps_it_in_xla():
-    layer = kerax.layers.Conv2D(32, 3)
+    layer = kerax.layers.Conv2D(FILTERS, 3)
     x = np.ones((2, 8, 8, 3), np.float32)
     layer(x)
     program = next(iter(layer._eager_by_shape.values()))
@@ -77,8 +54,8 @@ def test_an_eager_call_of_a_convolution_layer_keeps_it_in_xla():
 
 
 def test_a_convolution_model_called_inside_a_users_jit_and_grad():
-    model = convnet(1)
-    x = RNG.standard_normal((2, 8, 8, 1)).astype(np.float32)
+    model = convnet(1, FILTERS)
+    x = data(model, 2)[0]
     eager = np.asarray(model(x))
     np.testing.assert_allclose(np.asarray(jax.jit(lambda x: model(x))(x)), eager, rtol=1e-5, atol=1e-6)
     grad = jax.jit(jax.grad(lambda x: model(x).sum()))(x)
