@@ -128,18 +128,18 @@ class EagerProgram:
         # where the enclosing program's options rule anyway.
         options = compiler_options([self.graph], jax.default_backend())
         self.jitted = jitted = jax.jit(run, compiler_options=options or None)
-        self.nested = nested = jax.jit(run) if options else jitted
+        if options:
+            nested = jax.jit(run)
+            self.jitted_for = lambda inputs: nested if _traced(inputs) else jitted
+        else:
+            self.jitted_for = lambda inputs: jitted
         variables = self.variables
-        if self.plain and nested is jitted:
-            self.call_plain = lambda inputs: jitted([v.value for v in variables], inputs)
-        elif self.plain:
-            self.call_plain = lambda inputs: (nested if _traced(inputs) else jitted)([v.value for v in variables], inputs)
+        self.call_values = lambda inputs: self.jitted_for(inputs)([v.value for v in variables], inputs)
 
     def __call__(self, inputs):
         if self.plain:
-            return self.call_plain(inputs), ()
-        jitted = self.nested if _traced(inputs) else self.jitted
-        outputs, updates, losses = jitted([v.value for v in self.variables], inputs)
+            return self.call_values(inputs), ()
+        outputs, updates, losses = self.call_values(inputs)
         for variable, name in self.assigned:
             variable.assign(updates[name])
         outputs, masks = self.split_masks(outputs)
