@@ -4,7 +4,8 @@
 SimpleRNN and GRU project the inputs (`x @ kernel + bias`) in one matmul over the whole
 sequence, outside the loop; only `h @ recurrent_kernel` and the gates run per step. LSTM projects
 inside the loop instead, `[x_t, h] @ [kernel; recurrent_kernel]` as one matmul a step (see
-`_lstm_projection` for the measurement). The numerics follow Keras 3's JAX
+`_lstm_projection` for the measurement), and without a mask or dropout runs a loop with its own
+gradient (lstm_loop.py). The numerics follow Keras 3's JAX
 backend (`keras/src/backend/jax/rnn.py`): a masked step keeps the previous states and outputs
 the previous `h` (zeros with `zero_output_for_mask`); `go_backwards` returns the outputs in the
 order they were computed.
@@ -28,6 +29,7 @@ import jax.numpy as jnp
 from .. import registry
 from ..registry import COMPOSITE, SHAPE, register
 from ..types import TensorType
+from .lstm_loop import lstm_loop
 
 # Activations by their Keras name: the registered op that computes each, with its attrs.
 ACTIVATIONS = {
@@ -240,6 +242,14 @@ def _lstm(*arrays, activation, recurrent_activation, use_bias, initial_state, ma
     x, kernel, recurrent_kernel, bias, states, mask, dp, rdp = _unpack(
         arrays, use_bias, initial_state, 2, masked, dropout, recurrent_dropout)
     act, recurrent_act = activation_fn(activation), activation_fn(recurrent_activation)
+    if mask is None and dp is None and rdp is None:  # the loop with its own gradient (lstm_loop.py)
+        bias = jnp.zeros(kernel.shape[-1], kernel.dtype) if bias is None else bias
+        hs, h, c = lstm_loop(jnp.swapaxes(x, 0, 1), kernel, recurrent_kernel, bias, *states, act, recurrent_act,
+                             go_backwards, return_sequences)
+        if not return_sequences:
+            return h, h, c
+        hs = jnp.swapaxes(hs, 0, 1)
+        return (jnp.flip(hs, axis=1) if go_backwards else hs), h, c
     xs, gates = _lstm_projection(x, kernel, recurrent_kernel, bias, dp, rdp)
 
     def step(carry, x_t):
