@@ -84,12 +84,14 @@ NETS = {
 }
 
 
-def bench_net(name: str, repeats: int = 2, keras_peer: bool = True, k: int = 8, steps: int = 8) -> dict:
+def bench_net(name: str, repeats: int = 2, keras_peer: bool = True, k: int = 8, steps: int | None = None) -> dict:
     """Steps/s of kerax (spe 1 and K), Keras 3 (spe 1 and K) and the JAX reference on one net."""
     import kerax
 
     from .models import _keras
 
+    if steps is None:  # an accelerator runs 8 steps in milliseconds, less than fit's own fixed costs
+        steps = 8 if jax.default_backend() == "cpu" else 64
     build, shape, batch, loss_fn, init, what, logits = NETS[name]
     rng = np.random.default_rng(0)
     x = rng.standard_normal((steps * batch, *shape), dtype=np.float32)
