@@ -72,7 +72,8 @@ def _user_hook(callback, hook: str) -> bool:
     for name in (hook, _KERAS2_NAMES.get(hook)):
         method = getattr(callback, name, None) if name else None
         function = getattr(method, "__func__", method)
-        if function is not None and not getattr(function, "__module__", "").startswith(_KERAX):
+        # A function defined by exec'd code (`python -c`, some notebooks) has `__module__` None.
+        if function is not None and not (getattr(function, "__module__", None) or "").startswith(_KERAX):
             return True
     return False
 

@@ -276,3 +276,15 @@ def jax_scalar():
     import jax.numpy as jnp
 
     return jnp.float32(0.5)
+
+
+def test_a_callback_defined_by_execd_code_is_called():
+    # Functions that `exec` defines (`python -c`, some notebooks) have `__module__` None.
+    namespace = {"kerax": kerax}
+    exec("class Counting(kerax.callbacks.Callback):\n"
+         "    def on_train_batch_end(self, batch, logs=None):\n"
+         "        self.calls = getattr(self, 'calls', 0) + 1\n", namespace)
+    counting = namespace["Counting"]()
+    assert counting.on_train_batch_end.__func__.__module__ is None
+    twin_models(kerax).fit(X, Y, batch_size=16, epochs=1, verbose=0, callbacks=[counting])
+    assert counting.calls == 3
