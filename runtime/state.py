@@ -93,20 +93,32 @@ class DeviceState:
             if on_commit is not None:
                 on_commit(steps, out)
 
-        try:
-            with deferred_signals():
-                out, _ = program(self.values, batch, commit)
-        except Exception as error:
-            if self.lost():
-                error.add_note(self._recover())
-            raise
+        with self.guarded(), deferred_signals():
+            out, _ = program(self.values, batch, commit)
         return out
 
+    @contextlib.contextmanager
+    def guarded(self):
+        """Around code that runs executions or reads their results: an exception that leaves the
+        state lost (see `lost`) gets a note saying so, and the state of the last checkpoint back
+        if there is one (`_recover`). On an accelerator an execution's error (running out of
+        memory, say) surfaces where its results are first read, often after its dispatch
+        returned: so fit, evaluate and predict run under this guard as a whole, callbacks
+        included. Nested guards handle an exception once."""
+        try:
+            yield
+        except Exception as error:
+            if not getattr(error, "_kerax_state_checked", False):
+                error._kerax_state_checked = True
+                if self.lost():
+                    error.add_note(self._recover())
+            raise
+
     def _recover(self) -> str:
-        """After a failure that deleted the donated state: load the last checkpoint of the whole
+        """After a failure that lost the donated state: load the last checkpoint of the whole
         state (`recovery`), if there is one, and say what happened. Nothing is kept for this on
         the normal path: the checkpoint is one a callback wrote anyway."""
-        lost = ("kerax: this execution failed after its training state was donated to it, so the state of the "
+        lost = ("kerax: an execution failed after its training state was donated to it, so the state of the "
                 "last completed execution is gone (a program without host callbacks donates it: "
                 "lowering/donation.py).")
         where = "the last checkpoint"
@@ -124,8 +136,16 @@ class DeviceState:
                 "from there.")
 
     def lost(self) -> bool:
-        """Whether any value was donated to an execution that then failed (deleted buffers)."""
-        return any(getattr(a, "is_deleted", lambda: False)() for group in self.values for a in group)
+        """Whether the state is gone: a value was donated to an execution that then failed
+        (deleted buffers), or is the result of an execution that failed on the device after its
+        dispatch returned (waiting for it raises that error)."""
+        if any(getattr(a, "is_deleted", lambda: False)() for group in self.values for a in group):
+            return True
+        try:
+            jax.block_until_ready(self.values)
+        except Exception:  # noqa: BLE001  (whatever the device reported, the values are unusable)
+            return True
+        return False
 
     def snapshot(self) -> tuple:
         """A consistent host copy of the whole state, in one transfer off the device:

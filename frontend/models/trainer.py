@@ -107,10 +107,11 @@ class Trainer(CompiledModel, Steps):
 
         self.history = history
         try:
-            fit_loop(program=self._training_program(cbs), state=state, data=source, epochs=epochs,
-                     initial_epoch=initial_epoch, k=self.steps_per_execution, callbacks=cbs,
-                     reset_metrics=self._reset_metrics, validate=validate if validation is not None else None,
-                     should_stop=lambda: self.stop_training, resume=self._take_resume_position)
+            with state.guarded():  # callbacks and logs read results: an accelerator reports errors there
+                fit_loop(program=self._training_program(cbs), state=state, data=source, epochs=epochs,
+                         initial_epoch=initial_epoch, k=self.steps_per_execution, callbacks=cbs,
+                         reset_metrics=self._reset_metrics, validate=validate if validation is not None else None,
+                         should_stop=lambda: self.stop_training, resume=self._take_resume_position)
         finally:
             state.recovery = None  # a backup to fall back on belongs to this fit only
             self._checkpoint_writer().wait()  # fit returns when the last checkpoint is on disk
@@ -186,7 +187,8 @@ class Trainer(CompiledModel, Steps):
         source = self._source(x, y, sample_weight, None, batch_size, False, steps)
         self._prepare(source.peek(), "test")
         cbs = self._callback_list(callbacks, None, verbose, epochs=1, steps=source.steps)
-        logs = self._run_test(source, cbs)
+        with self._state().guarded():
+            logs = self._run_test(source, cbs)
         return logs if return_dict else self._logs_as_list(logs)
 
     def _logs_as_list(self, logs: dict):
@@ -222,9 +224,10 @@ class Trainer(CompiledModel, Steps):
             logs = {"outputs": self._pack_outputs(list(outputs_on_host(block)))} if listens else None
             cbs.on_predict_batch_end(step, logs)
 
-        outputs = run_steps(self._executable("predict"), self._state(), source, self.steps_per_execution,
-                            on_begin=cbs.on_predict_batch_begin, on_end=on_end, collect=True,
-                            pad=not self._fixed_batch(), should_stop=lambda: self.stop_predicting)
+        with self._state().guarded():
+            outputs = run_steps(self._executable("predict"), self._state(), source, self.steps_per_execution,
+                                on_begin=cbs.on_predict_batch_begin, on_end=on_end, collect=True,
+                                pad=not self._fixed_batch(), should_stop=lambda: self.stop_predicting)
         cbs.on_predict_end()
         return self._pack_outputs(list(outputs))
 

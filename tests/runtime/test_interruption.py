@@ -283,6 +283,58 @@ def test_a_failure_after_donation_restores_the_last_backup(tmp_path, monkeypatch
     assert int(model.optimizer.iterations.numpy()) == 16
 
 
+class FailedOnDevice:
+    """An execution's result whose failure the device reports only when it is awaited or read,
+    as an accelerator does (running out of memory after the dispatch returned)."""
+
+    def __init__(self, like):
+        self.shape, self.dtype, self.sharding = like.shape, like.dtype, like.sharding
+
+    def block_until_ready(self):
+        raise RuntimeError("RESOURCE_EXHAUSTED: out of memory, reported when the result is awaited")
+
+    def __array__(self, *args, **kwargs):
+        self.block_until_ready()
+
+    def is_deleted(self):
+        return False
+
+
+def test_a_failure_reported_after_the_dispatch_returned_restores_the_last_backup(tmp_path, monkeypatch):
+    """The 8th step's results fail when first read (by a callback reading the weights after it):
+    fit says the state is gone and restores the backup of step 6, from which the next fit resumes."""
+    import numpy as np
+
+    import kerax
+    from kerax.runtime.state import DeviceState
+
+    commits, update = [], DeviceState.update
+
+    def failing_at_eight(self, values):
+        commits.append(len(commits) + 1)
+        if len(commits) == 8:
+            values = [[FailedOnDevice(a) for a in group] for group in values]
+        update(self, values)
+
+    class ReadsWeights(kerax.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            self.model.get_weights()
+
+    backup = kerax.callbacks.BackupAndRestore(tmp_path / "backup", save_freq=2)
+    model = kerax.Sequential([kerax.Input((4,)), kerax.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    x, y = np.random.default_rng(0).random((64, 4), "float32"), np.ones((64, 1), "float32")
+    monkeypatch.setattr(DeviceState, "update", failing_at_eight)
+    with pytest.raises(RuntimeError, match="reported when the result is awaited") as caught:
+        model.fit(x, y, batch_size=4, epochs=1, verbose=0, callbacks=[ReadsWeights(), backup])
+    monkeypatch.setattr(DeviceState, "update", update)
+    notes = "".join(caught.value.__notes__)
+    assert "is gone" in notes and "now holds the state of the backup in" in notes
+    assert int(model.optimizer.iterations.numpy()) == 6 and not model._state().lost()
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0, callbacks=[backup])  # resumes after step 6
+    assert int(model.optimizer.iterations.numpy()) == 16
+
+
 def conv_model(tripwire):
     """A convolution net, which gets the host plan on CPU (K dispatches per execution)."""
     import kerax
