@@ -163,12 +163,25 @@ class CompiledModel:
             self._compiled_metrics = CompiledMetrics(self._compile_args["metrics"], self._compile_args["weighted_metrics"],
                                                      self._compiled_loss, shapes, *self._compile_trackers)
         if self.optimizer is not None and not self.optimizer.built:
+            self._build_optimizer(trainable)
+
+    def _build_optimizer(self, trainable):
+        """Build the optimizer for fit: its slots packed flat where they can be (one elementwise
+        update for all weights: frontend/optimizers/packed_slots.py), but not under a
+        distribution, where each slot is laid out like its weight, nor for an optimizer that
+        builds itself."""
+        from ..distribution import distribution
+        from ..optimizers.base import Optimizer
+
+        if type(self.optimizer).build is Optimizer.build:
+            self.optimizer.build(trainable, pack_slots=distribution() is None)
+        else:
             self.optimizer.build(trainable)
 
     def _state(self) -> DeviceState:
         if self._device_state is None:
             trainable, non_trainable = self._state_lists()
-            groups = [trainable, non_trainable, self.optimizer.variables if self.optimizer else [],
+            groups = [trainable, non_trainable, self.optimizer.state_variables if self.optimizer else [],
                       [v for m in self.metrics for v in m.variables]]  # a subclass may list its own trackers
             from ..distribution import distribution
 

@@ -58,7 +58,7 @@ class Steps:
         cache = self.__dict__.setdefault("_step_graphs", {})
         if key not in cache:
             trainable, non_trainable = self._state_lists()
-            groups = [trainable, non_trainable, self.optimizer.variables if self.optimizer else [],
+            groups = [trainable, non_trainable, self.optimizer.state_variables if self.optimizer else [],
                       [v for m in self.metrics for v in m.variables]]
             build = build_train_graph if kind == "train" else build_test_graph
             try:

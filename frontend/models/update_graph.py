@@ -13,7 +13,10 @@ An optimizer with its own `stateless_apply` (LossScaleOptimizer, MultiOptimizer)
 """
 from __future__ import annotations
 
+import math
+
 import jax
+import numpy as np
 
 from ...ir import Provenance
 from ...ir.elementwise import at_shape, shape_free
@@ -27,6 +30,8 @@ def import_update(builder, optimizer, optimizer_values: list, grads: list, param
     `stateless_apply`'s order."""
     if type(optimizer).stateless_apply is not Optimizer.stateless_apply:
         return import_function(builder, optimizer.stateless_apply, (optimizer_values, grads, params))
+    if optimizer.packed_slots:
+        return _import_packed_update(builder, optimizer, optimizer_values, grads, params)
     iterations, lr_value, averages, slots, extra_values = optimizer.split_variables(optimizer_values)
     learning_rate, extras = import_function(builder, optimizer.learning_rate_and_extras,
                                             (iterations, lr_value, extra_values))
@@ -38,6 +43,60 @@ def import_update(builder, optimizer, optimizer_values: list, grads: list, param
         new_params, shared.averages = import_function(builder, optimizer.moving_averages,
                                                       (new_params, shared.averages, iterations))
     return new_params, optimizer.end_update(shared, import_function(builder, lambda it: it + 1, (iterations,)))
+
+
+def _import_packed_update(builder, optimizer, optimizer_values: list, grads: list, params: list) -> tuple:
+    """The update of an optimizer whose slots are packed (optimizers/packed_slots.py): per group
+    of weights, one `call` of the update region on their concatenated values and gradients with
+    the group's flat slots, the weights then split out again. The region is traced once and
+    re-typed for the other groups' sizes, as `Regions` does for weights. `optimizer_values`
+    are in the `state_variables` layout."""
+    iterations, lr_value, averages, flat_slots, extra_values = optimizer.split_state_values(optimizer_values)
+    learning_rate, extras = import_function(builder, optimizer.learning_rate_and_extras,
+                                            (iterations, lr_value, extra_values))
+    if optimizer.changes_gradients:
+        grads = import_function(builder, optimizer.prepare_gradients, (list(grads),))
+    regions = Regions(optimizer)
+    new_params, new_flat = list(params), list(flat_slots)
+    for indices, packs in _groups(optimizer._packs):
+        slots = {optimizer._packs[p].slot_name: flat_slots[p] for p in packs}
+        # the group's first weight stands for all: packing requires one update_variable_key
+        args = (_concatenated(builder, [grads[i] for i in indices]), _concatenated(builder, [params[i] for i in indices]),
+                learning_rate, {**slots, **extras}, iterations)
+        region, out_tree = regions.get(indices[0], args)
+        outs = builder.emit("call", tuple(jax.tree.leaves(args)), {"body": region},
+                            Provenance(layer=f"{optimizer.name}/packed_update_{indices[0]}"))
+        flat, new_slots = jax.tree.unflatten(out_tree, outs)
+        for i, value in zip(indices, _split(builder, flat, [params[i].type.shape for i in indices])):
+            new_params[i] = value
+        for p in packs:
+            new_flat[p] = new_slots[optimizer._packs[p].slot_name]
+    if optimizer.use_ema:
+        new_params, averages = import_function(builder, optimizer.moving_averages, (new_params, averages, iterations))
+    head = [import_function(builder, lambda it: it + 1, (iterations,))] + ([lr_value] if lr_value is not None else [])
+    return new_params, head + list(averages) + new_flat + [extras[v.name] for v in optimizer._extras]
+
+
+def _concatenated(builder, values: list):
+    """The values' elements as one vector (IR)."""
+    flat = [v if len(v.type.shape) == 1 else builder.emit("reshape", (v,), {"shape": (-1,)})[0] for v in values]
+    return flat[0] if len(flat) == 1 else builder.emit("concatenate", tuple(flat), {"axis": 0})[0]
+
+
+def _split(builder, vector, shapes: list) -> list:
+    """`_concatenated`'s inverse: the segments of `vector` with the given shapes (IR)."""
+    offsets = np.cumsum([math.prod(shape) for shape in shapes]).tolist()
+    parts = builder.emit("split", (vector,), {"sections": tuple(offsets[:-1]), "axis": 0}) if len(shapes) > 1 else [vector]
+    return [part if len(shape) == 1 else builder.emit("reshape", (part,), {"shape": tuple(shape)})[0]
+            for part, shape in zip(parts, shapes)]
+
+
+def _groups(packs) -> list:
+    """[(weight indices, positions in `packs` of their slot kinds)], in order."""
+    groups = {}
+    for position, pack in enumerate(packs):
+        groups.setdefault(pack.indices, []).append(position)
+    return list(groups.items())
 
 
 def _update_each(builder, optimizer, shared: SharedUpdate, params: list) -> list:

@@ -17,6 +17,8 @@ import numpy as np
 from .. import config, naming
 from ..variables import Variable
 from . import schedules
+from . import packed_slots
+from .packed_slots import SlotView
 
 
 def clip_by_norm(gradient, clipnorm: float):
@@ -208,28 +210,85 @@ class Optimizer:
         """The decay rate of `var`, or None for none (Muon decays its two kinds of weights apart)."""
         return self.weight_decay if self._use_weight_decay(var) else None
 
-    def build(self, var_list) -> None:
-        """Create the slot variables for `var_list` (Keras's order); a second call does nothing."""
+    def build(self, var_list, pack_slots: bool = False) -> None:
+        """Create the slot variables for `var_list` (Keras's order); a second call does nothing.
+
+        With `pack_slots` (a model's fit asks for it), each kind of slot is held in one flat
+        variable when the update allows it (`can_pack_slots`): see packed_slots.py."""
         if self.built:
             return
         self._trainable_variables = list(var_list)
+        self._packs = []
         if self.use_ema:  # created before the slots, as Keras does (the .weights.h5 order)
             self._model_variables_moving_average = [
                 self._state_variable(f"{_reference_name(var)}_average", tuple(var.shape), var.dtype, 0.0)
                 for var in var_list]
+        packs = packed_slots.make_packs(self) if pack_slots and self.can_pack_slots() else []
+        pack_of = {(pack.slot_name, index): (pack, position) for pack in packs
+                   for position, index in enumerate(pack.indices)}
         for group in self.slot_groups():
             for index, var in enumerate(self._trainable_variables):
                 for slot_name in group:
                     spec = self.slot_spec(var, slot_name)
-                    if spec is not None:
+                    if spec is None:
+                        continue
+                    if (slot_name, index) in pack_of:
+                        slot = SlotView(*pack_of[(slot_name, index)], name=spec[0], path=f"{self.name}/{spec[0]}")
+                    else:
                         slot = self._state_variable(*spec)
-                        if tuple(slot.shape) == tuple(var.shape):  # laid out like its variable, as Keras does
-                            slot.layout_path = getattr(var, "layout_path", None) or getattr(var, "path", None)
-                        self._slot_index[(slot_name, index)] = len(self._slots)
-                        self._slots.append(slot)
+                    if tuple(slot.shape) == tuple(var.shape):  # laid out like its variable, as Keras does
+                        slot.layout_path = getattr(var, "layout_path", None) or getattr(var, "path", None)
+                    self._slot_index[(slot_name, index)] = len(self._slots)
+                    self._slots.append(slot)
+        self._packs = packs
         self._extras = [self._state_variable(name, (), dtype, value)
                         for name, value, dtype in self.extra_variables(self._trainable_variables)]
         self.built = True
+
+    def can_pack_slots(self) -> bool:
+        """Whether every weight's slots can be held flat (packed_slots.py): the update is
+        elementwise and the same for every weight (`update_variable_key`), no weight has a
+        constraint or more than two axes, the weights share one dtype, and every weight has
+        every slot, shaped like itself."""
+        weights = self._trainable_variables
+        if not (self.elementwise_update and type(self).stateless_apply is Optimizer.stateless_apply and weights
+                and self.slot_groups()):
+            return False
+        if len({self.update_variable_key(i) for i in range(len(weights))}) != 1 or len({w.dtype for w in weights}) != 1:
+            return False
+        if any(getattr(w, "constraint", None) is not None for w in weights):  # a constraint sees its weight whole
+            return False
+        if any(len(w.shape) > 2 for w in weights):  # see packed_slots.py: convolution kernels
+            return False
+        for var in weights:
+            for slot_name in (name for group in self.slot_groups() for name in group):
+                spec = self.slot_spec(var, slot_name)
+                if spec is None or tuple(spec[1]) != tuple(var.shape) or spec[2] != var.dtype:
+                    return False
+        return True
+
+    @property
+    def packed_slots(self) -> bool:
+        return bool(getattr(self, "_packs", None))
+
+    @property
+    def state_variables(self) -> list:
+        """The variables a compiled training step reads and writes: `variables`, but with each
+        packed kind of slot as its one flat variable (the storage layout). The stateless API
+        takes either layout."""
+        if not self.packed_slots:
+            return self.variables
+        head = [self._iterations] + ([self._lr_variable] if self._lr_variable is not None else [])
+        return head + list(self._model_variables_moving_average) + [p.storage for p in self._packs] + list(self._extras)
+
+    def split_state_values(self, values: list) -> tuple:
+        """(iterations, learning-rate value or None, moving averages, flat slots in `_packs`'
+        order, shared state): values in the `state_variables` layout of packed slots, by role."""
+        head = 2 if self._lr_variable is not None else 1
+        packs = head + len(self._model_variables_moving_average)
+        extras = packs + len(self._packs)
+        return (values[0], values[1] if head == 2 else None, list(values[head:packs]), list(values[packs:extras]),
+                list(values[extras:]))
 
     def _state_variable(self, name, shape, dtype, initial) -> Variable:
         value = np.full(tuple(shape), initial, jnp.dtype(dtype))  # host values: no device program
@@ -273,7 +332,7 @@ class Optimizer:
         if not self.built:
             raise ValueError(f"{cls}.stateless_apply: the optimizer is not built; call "
                              "`optimizer.build(trainable_variables)` first")
-        if len(optimizer_variables) != len(self.variables):
+        if len(optimizer_variables) not in (len(self.variables), len(self.state_variables)):
             raise ValueError(f"{cls}.stateless_apply: `optimizer_variables` expected {len(self.variables)} arrays "
                              f"(one per optimizer.variables), received {len(optimizer_variables)}")
         for what, values in (("trainable_variables", trainable_variables), ("grads", grads)):
@@ -294,6 +353,10 @@ class Optimizer:
         (Array([0.5, 0.5], dtype=float32), Array(1, dtype=int32))
         """
         self._check_stateless_args(optimizer_variables, grads, trainable_variables)
+        if self.packed_slots and len(optimizer_variables) != len(self.variables):  # the storage layout, as fit's state
+            new_variables, new_state = self.stateless_apply(
+                packed_slots.unpacked_values(self, list(optimizer_variables)), grads, trainable_variables)
+            return new_variables, packed_slots.packed_values(self, new_state)
         shared = self.begin_update(optimizer_variables)
         shared.grads = self.prepare_gradients(grads)
         new_variables = list(trainable_variables)
@@ -435,8 +498,21 @@ class Optimizer:
                                                      [v.value for v in self._trainable_variables])
         for var, value in zip(self._trainable_variables, new_values):
             var.assign(value)
-        for var, value in zip(self.variables, new_state):
-            var.assign(value)
+        self._assign_variables(new_state)
+
+    def _assign_variables(self, values) -> None:
+        """Assign `values` to `variables`, the slots of each packed kind in one write."""
+        segments = {}
+        for var, value in zip(self.variables, values):
+            if isinstance(var, SlotView):
+                if tuple(np.shape(value)) != tuple(var.shape):
+                    raise ValueError(f"Assigning to variable '{var.path}': expected shape {var.shape}, received "
+                                     f"{tuple(np.shape(value))}")
+                segments.setdefault(var.pack, {})[var.index] = value
+            else:
+                var.assign(value)
+        for pack, arrays in segments.items():
+            pack.write_many(arrays)
 
     def apply_gradients(self, grads_and_vars) -> Variable:
         """`apply` from (gradient, variable) pairs; returns `iterations`, as tf.keras did."""
@@ -469,8 +545,7 @@ class Optimizer:
         if not self.built:
             raise ValueError(f"{type(self).__name__}.set_weights: the optimizer is not built; call "
                              "`optimizer.build(trainable_variables)` first")
-        for var, weight in zip(self.variables, weights):
-            var.assign(weight)
+        self._assign_variables(weights)
 
     def save_own_variables(self, store) -> None:
         for i, var in enumerate(self.variables):
@@ -481,8 +556,7 @@ class Optimizer:
             warnings.warn(f"Skipping variable loading for optimizer '{self.name}': it has {len(self.variables)} "
                           f"variables whereas the saved optimizer has {len(store.keys())}", stacklevel=2)
             return
-        for i, var in enumerate(self.variables):
-            var.assign(store[str(i)])
+        self._assign_variables([store[str(i)] for i in range(len(self.variables))])
 
     # -- config -------------------------------------------------------------------------------
     def get_config(self) -> dict:

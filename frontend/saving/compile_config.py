@@ -44,4 +44,4 @@ def compile_from_config(model, config: dict) -> None:
                           expected="compile() arguments kerax accepts", found=f"{type(e).__name__}: {e}") from None
     if model.built and model.optimizer is not None and not model.optimizer.built:
         trainable, _ = model._state_lists()
-        model.optimizer.build(trainable)
+        model._build_optimizer(trainable)  # as fit builds it, so that the saved slots load into it

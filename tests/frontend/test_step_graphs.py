@@ -42,7 +42,16 @@ def test_the_step_graphs_give_the_closure_built_steps_numbers(optimizer):
     assert ir_model.execution_stats.compilations == closure_model.execution_stats.compilations == 3
 
 
-def test_the_train_step_graph_holds_loss_gradient_optimizer_and_metrics():
+def per_weight_slots(monkeypatch):
+    """Optimizers keep one variable per slot, as those whose slots cannot be packed do (the packed
+    update: test_packed_slots.py)."""
+    from kerax.frontend.optimizers.base import Optimizer
+
+    monkeypatch.setattr(Optimizer, "can_pack_slots", lambda self: False)
+
+
+def test_the_train_step_graph_holds_loss_gradient_optimizer_and_metrics(monkeypatch):
+    per_weight_slots(monkeypatch)
     model, _, _ = train(True, kerax.optimizers.Adam())
     built = next(g for key, g in model._step_graphs.items() if key[0] == "train")
     graph = verify(built.graph)
@@ -87,6 +96,7 @@ def test_an_overridden_train_step_is_an_opaque_node():
 def test_an_elementwise_update_is_traced_once_for_every_shape(optimizer, traced, monkeypatch):
     import kerax.frontend.models.update_graph as update_graph
 
+    per_weight_slots(monkeypatch)
     calls = []
     real = update_graph.import_region
     monkeypatch.setattr(update_graph, "import_region", lambda name, *a: calls.append(name) or real(name, *a))
