@@ -150,3 +150,20 @@ def test_predict_over_many_batch_sizes_compiles_no_more_than_keras():
         counts[lib.__name__] = len(_compiles) - before
     assert counts["kerax"] <= counts["keras"]
     assert counts["kerax"] == len(sizes)  # one program per batch size: short batches are padded
+
+
+def test_the_scan_carries_the_last_steps_logs_instead_of_stacking_every_steps():
+    # lowering/multistep.py: stacking the K steps' logs to keep the last one wrote each step's
+    # into a [K] array (a dynamic-update-slice a step). The logs are the last step's: those of
+    # one-step executions after as many steps.
+    scanned, stepwise = mlp(4), mlp(1)
+    stepwise.set_weights(scanned.get_weights())
+    x, y = data(scanned, 32)
+    last = {}
+    for model in (scanned, stepwise):
+        record = kerax.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs, m=model: last.update({m: logs}))
+        model.fit(x, y, batch_size=8, verbose=0, shuffle=False, callbacks=[record])
+    assert scanned.execution_stats.loops["train"].strategy == "scan"
+    np.testing.assert_allclose(last[scanned]["loss"], last[stepwise]["loss"], rtol=1e-6)
+    hlo = compiled_hlo(scanned, "train", "scan", (x.reshape(4, 8, 6), y.reshape(4, 8), None))
+    assert " while(" in hlo and "dynamic-update-slice" not in hlo
