@@ -140,7 +140,7 @@ class Graph:
         level down; `fn` recurses if it needs to). Unchanged regions keep their graph."""
         nodes, changed = [], False
         for node in self.nodes:
-            regions = node.regions
+            regions = node.regions if node.attrs else ()  # most nodes have no attrs: skip building a list
             if regions:
                 new = {key: fn(region) for key, region in regions}
                 if any(new[key] is not region for key, region in regions):

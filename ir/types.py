@@ -1,6 +1,7 @@
 """Tensor types of the IR: shape (None for symbolic sizes), dtype and an optional sharding."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,9 +20,14 @@ Dim = "int | None"
 Sharding = "tuple[tuple[str, ...], ...]"
 
 
+@functools.lru_cache(maxsize=None)
+def _dtype_name(dtype) -> str:
+    return np.dtype(dtype).name  # NumPy computes `name` in Python each time: a trace asks thousands of times
+
+
 def canonical_dtype(dtype) -> str:
     """The IR's name of a dtype given as a string, numpy dtype or JAX dtype."""
-    name = np.dtype(dtype).name if not isinstance(dtype, str) else dtype
+    name = _dtype_name(dtype) if not isinstance(dtype, str) else dtype
     if name not in DTYPE_SHORT:
         name = np.dtype(name).name
     if name not in DTYPE_SHORT:
