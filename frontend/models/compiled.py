@@ -182,7 +182,7 @@ class CompiledModel:
         if self._device_state is None:
             trainable, non_trainable = self._state_lists()
             groups = [trainable, non_trainable, self.optimizer.state_variables if self.optimizer else [],
-                      [v for m in self.metrics for v in m.variables]]  # a subclass may list its own trackers
+                      self.metrics_variables]  # a subclass may list its own trackers
             from ..distribution import distribution
 
             active = distribution()

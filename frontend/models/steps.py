@@ -59,7 +59,7 @@ class Steps:
         if key not in cache:
             trainable, non_trainable = self._state_lists()
             groups = [trainable, non_trainable, self.optimizer.state_variables if self.optimizer else [],
-                      [v for m in self.metrics for v in m.variables]]
+                      self.metrics_variables]
             build = build_train_graph if kind == "train" else build_test_graph
             try:
                 built = build(self, program.graph, program.names, groups, (x_list, y, sw))
@@ -86,6 +86,13 @@ class Steps:
     def train_step(self, state, data):
         """One training step: (logs, new state). Override to customize fit(); an override runs
         as written, an opaque node to the compiler's passes."""
+        if self._given_keras_slots(state):  # a state tuple built from optimizer.variables, as Keras's
+            from ..optimizers import packed_slots
+
+            optimizer = self.optimizer
+            logs, new = self.train_step((*state[:2], packed_slots.packed_values(optimizer, list(state[2])),
+                                         *state[3:]), data)
+            return logs, (*new[:2], packed_slots.unpacked_values(optimizer, list(new[2])), *new[3:])
         if self._steps_in_ir and (result := self._ir_step("train", state, data)) is not None:
             return result
         x, y, sw = _unpack(data)
@@ -95,6 +102,13 @@ class Steps:
         step = make_train_step(lambda t, nt, _x, training: forward(t, nt, x_list), compute_loss,
                                self.optimizer.stateless_apply, update_metrics, self.optimizer.stateless_scale_loss)
         return step(state, (x, y, sw))
+
+    def _given_keras_slots(self, state) -> bool:
+        """Whether `state`'s optimizer values list the slots per weight (`optimizer.variables`)
+        where fit's state holds them packed (`optimizer.state_variables`)."""
+        optimizer = self.optimizer
+        return (optimizer is not None and optimizer.packed_slots and len(state) > 2
+                and len(state[2]) == len(optimizer.variables) != len(optimizer.state_variables))
 
     def test_step(self, state, data):
         if self._steps_in_ir and (result := self._ir_step("test", state, data)) is not None:

@@ -208,6 +208,11 @@ class Trainer(CompiledModel, Steps):
             return self._compiled_metrics.keras_metrics
         return [m for m in self._compile_trackers if m is not None] if self.compiled else []
 
+    @property
+    def metrics_variables(self) -> list:
+        """The variables of every metric in `metrics`: the last part of Keras's state tuple."""
+        return [v for m in self.metrics for v in m.variables]
+
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         verbose = _verbosity(verbose)
         source = self._source(x, None, None, None, batch_size, False, steps)

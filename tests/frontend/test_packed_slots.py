@@ -135,3 +135,22 @@ def test_the_step_graph_updates_all_weights_at_once():
     assert call.attr("body").inputs[1].value.type.shape == (6 * 8 + 8 + 8 * 3 + 3,)  # the concatenated weights
     flat = {name for name, _ in built.graph.updates if "packed_" in name}
     assert len(flat) == 2  # momentum and velocity, one flat vector each
+
+
+def test_train_step_takes_a_state_tuple_built_from_optimizer_variables():
+    # Keras's stateless pattern: state from model.*_variables; fit's own state holds packed slots.
+    model = mlp(kerax.optimizers.Adam(0.01))
+    model.fit(X, Y, batch_size=16, epochs=1, verbose=0)
+    twin = mlp(kerax.optimizers.Adam(0.01), pack=False)
+    twin.fit(X, Y, batch_size=16, epochs=1, verbose=0)
+    data = (X[:16], Y[:16])
+    results = []
+    for m in (model, twin):
+        state = ([v.value for v in m.trainable_variables], [v.value for v in m.non_trainable_variables],
+                 [v.value for v in m.optimizer.variables], [v.value for v in m.metrics_variables])
+        results.append(jax.jit(m.train_step)(state, data))
+    (logs, new), (twin_logs, twin_new) = results
+    assert len(new[2]) == len(model.optimizer.variables)  # given per weight, returned per weight
+    np.testing.assert_allclose(logs["loss"], twin_logs["loss"], rtol=1e-6)
+    for a, b in zip(jax.tree.leaves(new[:3]), jax.tree.leaves(twin_new[:3])):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
