@@ -168,7 +168,7 @@ def build_train_graph(model, forward: Graph, forward_names: dict, groups: list, 
     y_pred, rest = rest[:len(forward.outputs)], rest[len(forward.outputs):]
     state_updates, grads = rest[:len(forward.updates)], rest[len(forward.updates):]
 
-    new_trainable, new_optimizer = import_update(b, optimizer, values[2], grads, values[0])
+    new_trainable, new_optimizer = import_update(b, optimizer, values[2], grads, values[0], trainable)
     log_names = []
     new_metrics, logs = import_function(b, _ordered(update_metrics, log_names), (values[3], (total, parts), data_values,
                                                                                  y_step, y_pred, sw_step), batch)

@@ -24,14 +24,43 @@ from ...ir.jaxpr_import import import_function, import_region
 from ..optimizers.base import Optimizer, SharedUpdate
 
 
-def import_update(builder, optimizer, optimizer_values: list, grads: list, params: list) -> tuple:
-    """Append the update of `params` (IR values of the trainable weights) by `grads` to
-    `builder`; returns (new weights, new optimizer values) as IR values, in
-    `stateless_apply`'s order."""
+def import_update(builder, optimizer, optimizer_values: list, grads: list, params: list, weights=None) -> tuple:
+    """Append the update of `params` (IR values of the trainable weights, the Variables
+    `weights`) by `grads` to `builder`; returns (new weights, new optimizer values) as IR
+    values, in `stateless_apply`'s order."""
     if type(optimizer).stateless_apply is not Optimizer.stateless_apply:
         return import_function(builder, optimizer.stateless_apply, (optimizer_values, grads, params))
+    if weights is not None and [id(w) for w in weights] != [id(w) for w in optimizer._trainable_variables]:
+        return _import_update_of_some(builder, optimizer, optimizer_values, grads, params, weights)
     if optimizer.packed_slots:
         return _import_packed_update(builder, optimizer, optimizer_values, grads, params)
+    return _import_per_weight_update(builder, optimizer, optimizer_values, grads, params)
+
+
+def _import_update_of_some(builder, optimizer, optimizer_values, grads, params, weights) -> tuple:
+    """The update when the model trains only some of the weights the optimizer was built for
+    (layers frozen since): as Keras, by variable, the others' slots left as they are."""
+    from ..optimizers import packed_slots
+
+    position = {id(w): i for i, w in enumerate(optimizer._trainable_variables)}
+    unknown = [w.path for w in weights if id(w) not in position]
+    if unknown:
+        raise ValueError(f"Optimizer '{optimizer.name}': the model trains weights the optimizer was not built for: "
+                         f"{unknown[:5]}; compile the model with a new optimizer")
+    full_grads, full_params = [None] * len(position), [None] * len(position)
+    for w, g, p in zip(weights, grads, params):
+        full_grads[position[id(w)]], full_params[position[id(w)]] = g, p
+    if optimizer.packed_slots:
+        optimizer_values = import_function(builder, lambda v: packed_slots.unpacked_values(optimizer, v),
+                                           (list(optimizer_values),))
+    new_full, new_values = _import_per_weight_update(builder, optimizer, optimizer_values, full_grads, full_params)
+    if optimizer.packed_slots:
+        new_values = import_function(builder, lambda v: packed_slots.packed_values(optimizer, v), (list(new_values),))
+    return [new_full[position[id(w)]] for w in weights], new_values
+
+
+def _import_per_weight_update(builder, optimizer, optimizer_values, grads, params) -> tuple:
+    """The update with one variable per slot: a `call` per weight (None gradient: unchanged)."""
     iterations, lr_value, averages, slots, extra_values = optimizer.split_variables(optimizer_values)
     learning_rate, extras = import_function(builder, optimizer.learning_rate_and_extras,
                                             (iterations, lr_value, extra_values))
@@ -40,8 +69,12 @@ def import_update(builder, optimizer, optimizer_values: list, grads: list, param
     shared = SharedUpdate(iterations, lr_value, learning_rate, list(grads), list(slots), list(averages), extras)
     new_params = _update_each(builder, optimizer, shared, params)
     if optimizer.use_ema:
-        new_params, shared.averages = import_function(builder, optimizer.moving_averages,
-                                                      (new_params, shared.averages, iterations))
+        present = [i for i, p in enumerate(new_params) if p is not None]
+        some, their_averages = import_function(builder, optimizer.moving_averages,
+                                               ([new_params[i] for i in present],
+                                                [shared.averages[i] for i in present], iterations))
+        for i, p, a in zip(present, some, their_averages):
+            new_params[i], shared.averages[i] = p, a
     return new_params, optimizer.end_update(shared, import_function(builder, lambda it: it + 1, (iterations,)))
 
 
@@ -105,6 +138,8 @@ def _update_each(builder, optimizer, shared: SharedUpdate, params: list) -> list
     regions = Regions(optimizer)
     new_params = list(params)
     for index, (grad, value) in enumerate(zip(shared.grads, params)):
+        if grad is None:  # a weight the model does not train now: it and its slots stay
+            continue
         args = (grad, value, shared.learning_rate, optimizer.variable_slots(index, shared), shared.iterations)
         region, out_tree = regions.get(index, args)
         outs = builder.emit("call", tuple(jax.tree.leaves(args)), {"body": region},

@@ -68,3 +68,35 @@ def test_training_true_on_a_layer_call_forces_training_behaviour():
     out = model.predict(data, batch_size=64, verbose=0)  # predict runs in inference mode
     np.testing.assert_allclose(out.mean(0), 0, atol=1e-4)  # yet batch statistics were used
     assert np.all(bn.moving_mean.numpy() != 0)  # and the moving mean moved
+
+
+def test_freezing_a_layer_and_recompiling_with_the_same_optimizer_trains_the_rest():
+    # The optimizer keeps the slots it was built with; the weights still trained are updated by
+    # variable, the frozen ones and their slots stay. (Keras 3's JAX backend raises here: its
+    # stateless_apply wants every weight the optimizer was built with; its other backends train
+    # by variable, as kerax does.) Packed and per-weight slots (packed_slots.py) agree.
+    results = []
+    for pack in (True, False):
+        kerax.utils.set_random_seed(0)
+        net = kerax.Sequential([kerax.Input((4,)), layers.Dense(8, activation="relu"), layers.Dense(8), layers.Dense(1)])
+        optimizer = kerax.optimizers.Adam(0.01)
+        net.compile(optimizer=optimizer, loss="mse")
+        if not pack:
+            optimizer.build(net.trainable_variables)
+        net.fit(X, Y, batch_size=8, epochs=1, verbose=0, shuffle=False)
+        net.layers[0].trainable = False
+        net.compile(optimizer=optimizer, loss="mse")
+        frozen = net.layers[0].get_weights()
+        slots = [v.numpy() for v in optimizer.variables]
+        net.fit(X, Y, batch_size=8, epochs=1, verbose=0, shuffle=False)
+        for a, b in zip(net.layers[0].get_weights(), frozen):
+            np.testing.assert_array_equal(a, b)
+        after = [v.numpy() for v in optimizer.variables]
+        # [iteration, learning_rate, then momentum and velocity per weight]: the first layer's two
+        # weights have the first four slots
+        for i, (a, b) in enumerate(zip(after[2:], slots[2:])):
+            assert np.array_equal(a, b) == (i < 4), i
+        assert optimizer.packed_slots == pack
+        results.append(net.get_weights() + after)
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
