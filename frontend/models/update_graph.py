@@ -4,8 +4,9 @@
 rate and the state shared by all weights, the gradients' scaling and clipping (when there is
 any), the update of each weight (`update_variable`: weight decay, `update_step`, the constraint),
 the moving averages (with `use_ema`) and the iteration counter. The update of each kind of weight
-(same types, decay and constraint) is one region that a `call` node per weight runs: a 200-layer
-MLP under Adam has four such regions and 402 calls, not 8,000 nodes, and an elementwise update is
+(same types, decay and constraint) is one region that a `call` node per weight runs (per group
+of weights when the slots are packed: optimizers/packed_slots.py): a 200-layer MLP under Adam with
+per-weight slots has four such regions and 402 calls, not 8,000 nodes, and an elementwise update is
 traced once and re-typed for the other shapes, so that building and optimizing the step stays a
 small part of its compile. The numbers are those of `stateless_apply`, which runs the same parts.
 
@@ -32,9 +33,7 @@ def import_update(builder, optimizer, optimizer_values: list, grads: list, param
         return import_function(builder, optimizer.stateless_apply, (optimizer_values, grads, params))
     if weights is not None and [id(w) for w in weights] != [id(w) for w in optimizer._trainable_variables]:
         return _import_update_of_some(builder, optimizer, optimizer_values, grads, params, weights)
-    if optimizer.packed_slots:
-        return _import_packed_update(builder, optimizer, optimizer_values, grads, params)
-    return _import_per_weight_update(builder, optimizer, optimizer_values, grads, params)
+    return _import_own_update(builder, optimizer, optimizer_values, grads, params, optimizer.packed_slots)
 
 
 def _import_update_of_some(builder, optimizer, optimizer_values, grads, params, weights) -> tuple:
@@ -53,21 +52,25 @@ def _import_update_of_some(builder, optimizer, optimizer_values, grads, params, 
     if optimizer.packed_slots:
         optimizer_values = import_function(builder, lambda v: packed_slots.unpacked_values(optimizer, v),
                                            (list(optimizer_values),))
-    new_full, new_values = _import_per_weight_update(builder, optimizer, optimizer_values, full_grads, full_params)
+    new_full, new_values = _import_own_update(builder, optimizer, optimizer_values, full_grads, full_params, False)
     if optimizer.packed_slots:
         new_values = import_function(builder, lambda v: packed_slots.packed_values(optimizer, v), (list(new_values),))
     return [new_full[position[id(w)]] for w in weights], new_values
 
 
-def _import_per_weight_update(builder, optimizer, optimizer_values, grads, params) -> tuple:
-    """The update with one variable per slot: a `call` per weight (None gradient: unchanged)."""
-    iterations, lr_value, averages, slots, extra_values = optimizer.split_variables(optimizer_values)
+def _import_own_update(builder, optimizer, optimizer_values, grads, params, packed: bool) -> tuple:
+    """The update of an optimizer of `stateless_apply`'s parts: the learning rate and shared
+    state, the gradients' scaling and clipping, then a `call` per weight (`_update_each`; a None
+    gradient leaves the weight and its slots) or, with `packed` slots (`optimizer_values` in the
+    `state_variables` layout), one per group of weights (`_update_packed`), then the moving
+    averages and the counter."""
+    iterations, lr_value, averages, slots, extra_values = optimizer.split_variables(optimizer_values, packed)
     learning_rate, extras = import_function(builder, optimizer.learning_rate_and_extras,
                                             (iterations, lr_value, extra_values))
     if optimizer.changes_gradients:
         grads = import_function(builder, optimizer.prepare_gradients, (list(grads),))
     shared = SharedUpdate(iterations, lr_value, learning_rate, list(grads), list(slots), list(averages), extras)
-    new_params = _update_each(builder, optimizer, shared, params)
+    new_params = (_update_packed if packed else _update_each)(builder, optimizer, shared, params)
     if optimizer.use_ema:
         present = [i for i, p in enumerate(new_params) if p is not None]
         some, their_averages = import_function(builder, optimizer.moving_averages,
@@ -78,36 +81,33 @@ def _import_per_weight_update(builder, optimizer, optimizer_values, grads, param
     return new_params, optimizer.end_update(shared, import_function(builder, lambda it: it + 1, (iterations,)))
 
 
-def _import_packed_update(builder, optimizer, optimizer_values: list, grads: list, params: list) -> tuple:
-    """The update of an optimizer whose slots are packed (optimizers/packed_slots.py): per group
-    of weights, one `call` of the update region on their concatenated values and gradients with
-    the group's flat slots, the weights then split out again. The region is traced once and
-    re-typed for the other groups' sizes, as `Regions` does for weights. `optimizer_values`
-    are in the `state_variables` layout."""
-    iterations, lr_value, averages, flat_slots, extra_values = optimizer.split_state_values(optimizer_values)
-    learning_rate, extras = import_function(builder, optimizer.learning_rate_and_extras,
-                                            (iterations, lr_value, extra_values))
-    if optimizer.changes_gradients:
-        grads = import_function(builder, optimizer.prepare_gradients, (list(grads),))
+def _update_packed(builder, optimizer, shared: SharedUpdate, params: list) -> list:
+    """With packed slots (optimizers/packed_slots.py): per group of weights, one `call` of the
+    update region on their concatenated values and gradients with the group's flat slots
+    (`shared.slots`, which takes the new ones), the weights then split out again. The region is
+    traced once and re-typed for the other groups' sizes, as for weights. Returns the new
+    weights."""
     regions = Regions(optimizer)
-    new_params, new_flat = list(params), list(flat_slots)
+    new_params = list(params)
     for indices, packs in _groups(optimizer._packs):
-        slots = {optimizer._packs[p].slot_name: flat_slots[p] for p in packs}
+        slots = {optimizer._packs[p].slot_name: shared.slots[p] for p in packs}
         # the group's first weight stands for all: packing requires one update_variable_key
-        args = (_concatenated(builder, [grads[i] for i in indices]), _concatenated(builder, [params[i] for i in indices]),
-                learning_rate, {**slots, **extras}, iterations)
-        region, out_tree = regions.get(indices[0], args)
-        outs = builder.emit("call", tuple(jax.tree.leaves(args)), {"body": region},
-                            Provenance(layer=f"{optimizer.name}/packed_update_{indices[0]}"))
-        flat, new_slots = jax.tree.unflatten(out_tree, outs)
+        args = (_concatenated(builder, [shared.grads[i] for i in indices]),
+                _concatenated(builder, [params[i] for i in indices]),
+                shared.learning_rate, {**slots, **shared.extras}, shared.iterations)
+        flat, new_slots = _emit_update(builder, regions, indices[0], args, f"{optimizer.name}/packed_update_{indices[0]}")
         for i, value in zip(indices, _split(builder, flat, [params[i].type.shape for i in indices])):
             new_params[i] = value
         for p in packs:
-            new_flat[p] = new_slots[optimizer._packs[p].slot_name]
-    if optimizer.use_ema:
-        new_params, averages = import_function(builder, optimizer.moving_averages, (new_params, averages, iterations))
-    head = [import_function(builder, lambda it: it + 1, (iterations,))] + ([lr_value] if lr_value is not None else [])
-    return new_params, head + list(averages) + new_flat + [extras[v.name] for v in optimizer._extras]
+            shared.slots[p] = new_slots[optimizer._packs[p].slot_name]
+    return new_params
+
+
+def _emit_update(builder, regions, index: int, args, layer: str) -> tuple:
+    """A `call` of the update region of weight `index`'s kind on `args`: (new weight, new slots)."""
+    region, out_tree = regions.get(index, args)
+    outs = builder.emit("call", tuple(jax.tree.leaves(args)), {"body": region}, Provenance(layer=layer))
+    return jax.tree.unflatten(out_tree, outs)
 
 
 def _concatenated(builder, values: list):
@@ -141,10 +141,8 @@ def _update_each(builder, optimizer, shared: SharedUpdate, params: list) -> list
         if grad is None:  # a weight the model does not train now: it and its slots stay
             continue
         args = (grad, value, shared.learning_rate, optimizer.variable_slots(index, shared), shared.iterations)
-        region, out_tree = regions.get(index, args)
-        outs = builder.emit("call", tuple(jax.tree.leaves(args)), {"body": region},
-                            Provenance(layer=optimizer._trainable_variables[index].path))
-        new_params[index], new_slots = jax.tree.unflatten(out_tree, outs)
+        new_params[index], new_slots = _emit_update(builder, regions, index, args,
+                                                    optimizer._trainable_variables[index].path)
         optimizer.store_slots(index, shared, new_slots)
     return new_params
 

@@ -129,6 +129,7 @@ class Optimizer:
         self._slots: list = []
         self._model_variables_moving_average: list = []  # with use_ema, one per trainable variable
         self._slot_index: dict = {}  # (slot name, variable index) -> position in self._slots
+        self._packs: list = []  # with packed slots (build), their SlotPacks: packed_slots.py
         self._extras: list = []
         self._exclude_ids: set = set()
         self._exclude_pattern = None
@@ -218,7 +219,6 @@ class Optimizer:
         if self.built:
             return
         self._trainable_variables = list(var_list)
-        self._packs = []
         if self.use_ema:  # created before the slots, as Keras does (the .weights.h5 order)
             self._model_variables_moving_average = [
                 self._state_variable(f"{_reference_name(var)}_average", tuple(var.shape), var.dtype, 0.0)
@@ -269,7 +269,7 @@ class Optimizer:
 
     @property
     def packed_slots(self) -> bool:
-        return bool(getattr(self, "_packs", None))
+        return bool(self._packs)
 
     @property
     def state_variables(self) -> list:
@@ -278,17 +278,14 @@ class Optimizer:
         takes either layout."""
         if not self.packed_slots:
             return self.variables
-        head = [self._iterations] + ([self._lr_variable] if self._lr_variable is not None else [])
-        return head + list(self._model_variables_moving_average) + [p.storage for p in self._packs] + list(self._extras)
+        return self.joined(self._iterations, self._lr_variable, self._model_variables_moving_average,
+                           [p.storage for p in self._packs], self._extras)
 
-    def split_state_values(self, values: list) -> tuple:
-        """(iterations, learning-rate value or None, moving averages, flat slots in `_packs`'
-        order, shared state): values in the `state_variables` layout of packed slots, by role."""
-        head = 2 if self._lr_variable is not None else 1
-        packs = head + len(self._model_variables_moving_average)
-        extras = packs + len(self._packs)
-        return (values[0], values[1] if head == 2 else None, list(values[head:packs]), list(values[packs:extras]),
-                list(values[extras:]))
+    def joined(self, iterations, learning_rate, averages, slots, extras) -> list:
+        """The parts of `variables` (or of `state_variables`, with the flat slots), or their
+        values, as one list in its order; `learning_rate` is left out under a schedule."""
+        head = [iterations] + ([learning_rate] if self._lr_variable is not None else [])
+        return head + list(averages) + list(slots) + list(extras)
 
     def _state_variable(self, name, shape, dtype, initial) -> Variable:
         value = np.full(tuple(shape), initial, jnp.dtype(dtype))  # host values: no device program
@@ -297,8 +294,8 @@ class Optimizer:
     @property
     def variables(self) -> list:
         """[iterations, learning_rate (when not a schedule), *slots]: the .weights.h5 order."""
-        head = [self._iterations] + ([self._lr_variable] if self._lr_variable is not None else [])
-        return head + list(self._model_variables_moving_average) + list(self._slots) + list(self._extras)
+        return self.joined(self._iterations, self._lr_variable, self._model_variables_moving_average, self._slots,
+                           self._extras)
 
     def exclude_from_weight_decay(self, var_list=None, var_names=None) -> None:
         """Exempt Variables, or those whose name contains one of `var_names`, from weight decay."""
@@ -379,14 +376,16 @@ class Optimizer:
         learning_rate, extras = self.learning_rate_and_extras(iterations, lr_value, extra_values)
         return SharedUpdate(iterations, lr_value, learning_rate, [], slot_values, averages, extras)
 
-    def split_variables(self, optimizer_variables) -> tuple:
+    def split_variables(self, optimizer_variables, packed: bool = False) -> tuple:
         """(iterations, learning-rate value or None, moving averages, slots, shared state): the
-        values of `variables` by role."""
+        values of `variables` by role; with `packed`, of `state_variables` (the flat slots in
+        `_packs`' order)."""
         iterations = optimizer_variables[0]
         lr_value = optimizer_variables[1] if self._lr_variable is not None else None
         own = list(optimizer_variables[1 if lr_value is None else 2:])
         averages, own = own[:len(self._model_variables_moving_average)], own[len(self._model_variables_moving_average):]
-        return iterations, lr_value, averages, own[:len(self._slots)], own[len(self._slots):]
+        slots = len(self._packs) if packed else len(self._slots)
+        return iterations, lr_value, averages, own[:slots], own[slots:]
 
     def learning_rate_and_extras(self, iterations, lr_value, extra_values: list) -> tuple:
         """Pure: (this step's learning rate, {name: shared state}) from the counter, the
@@ -450,8 +449,8 @@ class Optimizer:
 
     def end_update(self, shared: "SharedUpdate", next_iterations) -> list:
         """The new optimizer values, in `variables`' order, once every weight is updated."""
-        head = [next_iterations] + ([shared.lr_value] if self._lr_variable is not None else [])
-        return head + shared.averages + shared.slots + [shared.extras[v.name] for v in self._extras]
+        return self.joined(next_iterations, shared.lr_value, shared.averages, shared.slots,
+                           [shared.extras[v.name] for v in self._extras])
 
     def moving_averages(self, values: list, averages: list, iterations):
         """Keras's EMA of the weights (the first step copies them), and every

@@ -112,23 +112,18 @@ def make_packs(optimizer) -> list:
 
 def unpacked_values(optimizer, values: list) -> list:
     """An optimizer's values in the `state_variables` layout -> the `variables` layout (pure)."""
-    head, packs = _head(optimizer), optimizer._packs
-    flat = dict(zip(map(id, packs), values[head:head + len(packs)]))
+    iterations, lr_value, averages, flat, extras = optimizer.split_variables(values, packed=True)
+    flat = dict(zip(map(id, optimizer._packs), flat))
     slots = [jnp.reshape(flat[id(slot.pack)][slot.pack.segment(slot.index)], slot.pack.shapes[slot.index])
              for slot in optimizer._slots]
-    return list(values[:head]) + slots + list(values[head + len(packs):])
+    return optimizer.joined(iterations, lr_value, averages, slots, extras)
 
 
 def packed_values(optimizer, values: list) -> list:
     """An optimizer's values in the `variables` layout -> the `state_variables` layout (pure)."""
-    head, slots = _head(optimizer), optimizer._slots
+    iterations, lr_value, averages, slots, extras = optimizer.split_variables(values)
     of_pack = {}
-    for slot, value in zip(slots, values[head:head + len(slots)]):
+    for slot, value in zip(optimizer._slots, slots):
         of_pack.setdefault(id(slot.pack), []).append(value)  # a pack's views come in segment order
     flat = [flat_concatenate(of_pack[id(pack)]) for pack in optimizer._packs]
-    return list(values[:head]) + flat + list(values[head + len(slots):])
-
-
-def _head(optimizer) -> int:
-    """How many values come before the slots: the counter, the learning rate, the averages."""
-    return 1 + (optimizer._lr_variable is not None) + len(optimizer._model_variables_moving_average)
+    return optimizer.joined(iterations, lr_value, averages, flat, extras)
