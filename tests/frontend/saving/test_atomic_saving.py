@@ -22,6 +22,13 @@ import os, sys
 import numpy as np
 import kerax
 
+
+def say(*words):
+    # One write(2) per line: under PYTHONUNBUFFERED print writes word by word, and a kill
+    # between two words would leave half a line for the next one to run into.
+    os.write(1, (" ".join(map(str, words)) + "\n").encode())
+
+
 for line in sys.stdin:  # target, "whole" or "sharded", the version to start from
     target, mode, version = line.split()
     sharded, version = mode == "sharded", int(version)
@@ -36,10 +43,10 @@ for line in sys.stdin:  # target, "whole" or "sharded", the version to start fro
             else:
                 model.save(target + ".keras")
                 model.save_weights(target + ".weights.h5")
-            print("saved", version, flush=True)
-    print("pid", pid, flush=True)
+            say("saved", version)
+    say("pid", pid)
     os.waitpid(pid, 0)
-    print("dead", flush=True)
+    say("dead")
 """
 
 
