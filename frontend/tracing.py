@@ -6,6 +6,7 @@ KerasTensor, and otherwise runs the op's JAX rule at once on concrete arrays.
 """
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import threading
@@ -193,14 +194,12 @@ class Trace:
         return [SymbolicTensor(self, v) for v in outs]
 
     def to_value(self, x, dtype=None):
-        from .variables import Variable
-
         if isinstance(x, SymbolicTensor):
             if x.trace is not self:
                 raise ValueError("A tensor from another trace was used here: symbolic tensors cannot "
                                  "cross from one model trace into another")
             return x.value
-        if isinstance(x, Variable):
+        if isinstance(x, _late_imports().Variable):
             value = self.read(x)
             return self._autocast(x, value) if self.autocast and self.autocast[-1] else value
         array = np.asarray(x, dtype=dtype)
@@ -237,6 +236,19 @@ def user_source_line() -> str:
     return ""
 
 
+@functools.cache
+def _late_imports():
+    """The frontend types this module meets, imported on first use: their modules import this
+    one. (An import statement in a function costs a microsecond or two at each call, and
+    tracing calls `apply_op` for every op.)"""
+    from types import SimpleNamespace
+
+    from .keras_tensor import KerasTensor, functional_op
+    from .variables import Variable
+
+    return SimpleNamespace(KerasTensor=KerasTensor, functional_op=functional_op, Variable=Variable)
+
+
 def is_symbolic(x) -> bool:
     return isinstance(x, SymbolicTensor)
 
@@ -259,11 +271,10 @@ def apply_op(op: str, *operands, **attrs):
     >>> apply_op("add", np.ones(2), 1.0)  # doctest: +SKIP
     Array([2., 2.], dtype=float32)
     """
-    from .keras_tensor import KerasTensor, functional_op
-    from .variables import Variable
-
-    if any(isinstance(o, KerasTensor) for o in operands):
-        return functional_op(op, operands, attrs)
+    late = _late_imports()
+    Variable = late.Variable
+    if any(isinstance(o, late.KerasTensor) for o in operands):
+        return late.functional_op(op, operands, attrs)
     trace = next((o.trace for o in operands if isinstance(o, SymbolicTensor)), None)
     if trace is None and any(isinstance(o, Variable) for o in operands):
         trace = current_trace()
@@ -282,9 +293,7 @@ def apply_op(op: str, *operands, **attrs):
 
 def concrete(x):
     """A JAX array for anything concrete: arrays, numbers, variables."""
-    from .variables import Variable
-
-    if isinstance(x, Variable):
+    if isinstance(x, _late_imports().Variable):
         return x.value
     if isinstance(x, np.ndarray):
         return jnp.asarray(x, narrow(x.dtype))

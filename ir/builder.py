@@ -53,7 +53,7 @@ class GraphBuilder:
     def emit(self, op: str, inputs: tuple, attrs: dict | tuple = (), provenance: Provenance = Provenance()) -> list:
         attrs = tuple(sorted(attrs.items())) if isinstance(attrs, dict) else tuple(attrs)
         types = registry.infer_types(op, tuple(v.type for v in inputs), attrs)
-        outputs = tuple(Value(t) for t in types)
+        outputs = tuple(map(Value, types))
         self.nodes.append(Node(op, tuple(inputs), attrs, outputs, provenance))
         return list(outputs)
 

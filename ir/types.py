@@ -71,7 +71,7 @@ class TensorType:
         return n
 
     def with_sharding(self, sharding) -> "TensorType":
-        return TensorType(self.shape, self.dtype, sharding)
+        return self if sharding == self.sharding else TensorType(self.shape, self.dtype, sharding)
 
     def __str__(self) -> str:
         dims = []

@@ -13,8 +13,12 @@ def substitute(graph: Graph, replace: dict, nodes: list) -> Graph:
             v = replace[v]
         return v
 
-    body = tuple(Node(n.op, tuple(r(v) for v in n.inputs), n.attrs, n.outputs, n.provenance) for n in nodes)
-    return graph.replace(nodes=body, outputs=tuple(r(v) for v in graph.outputs),
+    body = []
+    for n in nodes:
+        inputs = tuple(map(r, n.inputs))
+        # a node none of whose operands changed is kept as it is: building a node costs more than the check
+        body.append(n if inputs == n.inputs else Node(n.op, inputs, n.attrs, n.outputs, n.provenance))
+    return graph.replace(nodes=tuple(body), outputs=tuple(r(v) for v in graph.outputs),
                          updates=tuple((name, r(v)) for name, v in graph.updates),
                          losses=tuple(r(v) for v in graph.losses))
 
@@ -22,11 +26,11 @@ def substitute(graph: Graph, replace: dict, nodes: list) -> Graph:
 def cse(graph: Graph, context=None) -> Graph:
     seen, replace, kept = {}, {}, []
     for node in graph.nodes:
-        inputs = tuple(replace.get(v, v) for v in node.inputs)
+        inputs = tuple(replace.get(v, v) for v in node.inputs) if replace else node.inputs
         if not registry.get(node.op).pure:
             kept.append(node)
             continue
-        key = (node.op, tuple(map(id, inputs)), node.attrs)
+        key = (node.op, inputs, node.attrs)  # values compare by identity
         earlier = seen.get(key)
         if earlier is not None and all(a.type == b.type for a, b in zip(earlier.outputs, node.outputs)):
             replace.update(zip(node.outputs, earlier.outputs))

@@ -12,7 +12,7 @@ def dce(graph: Graph, context=None) -> Graph:
     needed = set(graph.result_values())
     kept = []
     for node in reversed(graph.nodes):
-        if any(out in needed for out in node.outputs):
+        if not needed.isdisjoint(node.outputs):
             kept.append(node)
             needed.update(node.inputs)
     kept.reverse()

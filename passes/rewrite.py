@@ -25,9 +25,10 @@ def apply_rules(graph: Graph, rules: list, counts: Counter | None = None) -> Gra
         by_op.setdefault(rule.op, []).append(rule)
     producers, replace, kept = {}, {}, []
     for node in graph.nodes:
-        node_inputs = tuple(replace.get(v, v) for v in node.inputs)
-        if node_inputs != node.inputs:
-            node = type(node)(node.op, node_inputs, node.attrs, node.outputs, node.provenance)
+        if replace:
+            node_inputs = tuple(replace.get(v, v) for v in node.inputs)
+            if node_inputs != node.inputs:
+                node = type(node)(node.op, node_inputs, node.attrs, node.outputs, node.provenance)
         result = None
         for rule in by_op.get(node.op, ()):
             result = rule.fn(node, producers)
@@ -37,7 +38,8 @@ def apply_rules(graph: Graph, rules: list, counts: Counter | None = None) -> Gra
                 break
         if result is None:
             kept.append(node)
-            producers.update((out, node) for out in node.outputs)
+            for out in node.outputs:
+                producers[out] = node
         else:
             replace.update(zip(node.outputs, result))
     if not replace:

@@ -363,6 +363,11 @@ def _cast_floats(structure, dtype: str):
     """Floating symbolic tensors in `structure` cast to `dtype` (Keras's `convert_input`)."""
     from .. import ops
 
+    args, kwargs = structure
+    if all(isinstance(a, SymbolicTensor) and a.dtype == dtype for a in args) and \
+            all(v is None or isinstance(v, (bool, int, str)) for v in kwargs.values()):
+        return structure  # the common case (tensors already in `dtype`, flags), without a tree walk
+
     def convert(x):
         if isinstance(x, SymbolicTensor) and x.dtype != dtype and jnp.issubdtype(x.dtype, jnp.floating):
             mask = x.keras_mask

@@ -109,7 +109,11 @@ class Functional(Model):
             def fill(t):
                 return values[id(t)] if isinstance(t, KerasTensor) else t
 
-            args, kwargs = jax.tree.map(fill, (node.call_args, node.call_kwargs), is_leaf=lambda t: isinstance(t, KerasTensor))
+            if not node.call_kwargs and all(isinstance(a, KerasTensor) for a in node.call_args):
+                args, kwargs = tuple(values[id(a)] for a in node.call_args), {}  # the common case, without a tree walk
+            else:
+                args, kwargs = jax.tree.map(fill, (node.call_args, node.call_kwargs),
+                                            is_leaf=lambda t: isinstance(t, KerasTensor))
             layer = node.layer if operation_fn is None else operation_fn(node.layer)
             trace = current_trace()
             if trace is not None and node.source:
