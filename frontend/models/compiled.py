@@ -169,12 +169,15 @@ class CompiledModel:
         """Build the optimizer for fit: its slots packed flat where they can be (one elementwise
         update for all weights: frontend/optimizers/packed_slots.py), but not under a
         distribution, where each slot is laid out like its weight, nor for an optimizer that
-        builds itself."""
+        builds itself, nor for a model that overrides `train_step`: fit hands it the optimizer's
+        values as Keras lays them out, one per slot and weight, in `optimizer.variables`' order."""
         from ..distribution import distribution
         from ..optimizers.base import Optimizer
+        from .steps import Steps
 
         if type(self.optimizer).build is Optimizer.build:
-            self.optimizer.build(trainable, pack_slots=distribution() is None)
+            own_step = type(self).train_step is Steps.train_step
+            self.optimizer.build(trainable, pack_slots=distribution() is None and own_step)
         else:
             self.optimizer.build(trainable)
 

@@ -189,8 +189,8 @@ def load_legacy_h5(filepath, custom_objects=None, compile: bool = True, safe_mod
                 except SavingError as e:
                     warnings.warn(f"The optimizer's saved state does not fit and was not loaded: {e}", stacklevel=2)
                     pairs = []
-                for v, a in pairs:
-                    v.assign(a)
+                if pairs:  # in one go: packed slots are written a flat vector at a time
+                    model.optimizer.set_weights([a for _, a in pairs])
     return model
 
 

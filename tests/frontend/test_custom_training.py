@@ -106,6 +106,26 @@ def test_overridden_train_step_is_used_by_fit_with_several_steps_per_execution()
     assert set(history.history) == {"loss", "mae"}
 
 
+def test_an_overridden_train_step_receives_the_optimizer_values_as_keras_lays_them_out():
+    seen = []
+
+    class Inspecting(kerax.Model):
+        def train_step(self, state, data):
+            seen.append([(tuple(value.shape), variable.path) for value, variable in zip(state[2], self.optimizer.variables)
+                         if tuple(value.shape) != tuple(variable.shape)])
+            seen.append(len(state[2]) == len(self.optimizer.variables))
+            return super().train_step(state, data)
+
+    inputs = kerax.Input((5,))
+    model = Inspecting(inputs, layers.Dense(1)(layers.Dense(4, activation="relu")(inputs)))
+    model.compile(optimizer=kerax.optimizers.Adam(1e-2), loss="mse")
+    before = model.evaluate(X, Y, verbose=0)
+    model.fit(X, Y, batch_size=16, epochs=3, verbose=0)
+    # one value per slot and weight, in optimizer.variables' order, as Keras hands them over
+    assert seen[:2] == [[], True]
+    assert model.evaluate(X, Y, verbose=0) < before
+
+
 def _guide_model(lib):
     """The custom_train_step_in_jax guide's pattern: the logs are the last metric's result."""
 
