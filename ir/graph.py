@@ -58,6 +58,11 @@ class Node:
         in order; its const inputs hold their own data."""
         return [(key, value) for key, value in self.attrs if isinstance(value, Graph)]
 
+    def with_inputs(self, inputs: tuple) -> "Node":
+        """This node reading `inputs` instead; the node itself when they are the same values
+        (building a node costs more than the check, and the passes rewire few)."""
+        return self if inputs == self.inputs else Node(self.op, inputs, self.attrs, self.outputs, self.provenance)
+
     def with_regions(self, regions: dict) -> "Node":
         """This node with some of its regions replaced (attr name -> Graph)."""
         attrs = tuple((key, regions.get(key, value)) for key, value in self.attrs)

@@ -2,7 +2,7 @@
 operands, same attrs) is replaced by it. Random ops are never merged."""
 from __future__ import annotations
 
-from ..ir import Graph, Node, registry
+from ..ir import Graph, registry
 
 
 def substitute(graph: Graph, replace: dict, nodes: list) -> Graph:
@@ -13,12 +13,8 @@ def substitute(graph: Graph, replace: dict, nodes: list) -> Graph:
             v = replace[v]
         return v
 
-    body = []
-    for n in nodes:
-        inputs = tuple(map(r, n.inputs))
-        # a node none of whose operands changed is kept as it is: building a node costs more than the check
-        body.append(n if inputs == n.inputs else Node(n.op, inputs, n.attrs, n.outputs, n.provenance))
-    return graph.replace(nodes=tuple(body), outputs=tuple(r(v) for v in graph.outputs),
+    body = tuple(n.with_inputs(tuple(map(r, n.inputs))) for n in nodes)
+    return graph.replace(nodes=body, outputs=tuple(r(v) for v in graph.outputs),
                          updates=tuple((name, r(v)) for name, v in graph.updates),
                          losses=tuple(r(v) for v in graph.losses))
 

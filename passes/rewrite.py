@@ -26,9 +26,7 @@ def apply_rules(graph: Graph, rules: list, counts: Counter | None = None) -> Gra
     producers, replace, kept = {}, {}, []
     for node in graph.nodes:
         if replace:
-            node_inputs = tuple(replace.get(v, v) for v in node.inputs)
-            if node_inputs != node.inputs:
-                node = type(node)(node.op, node_inputs, node.attrs, node.outputs, node.provenance)
+            node = node.with_inputs(tuple(replace.get(v, v) for v in node.inputs))
         result = None
         for rule in by_op.get(node.op, ()):
             result = rule.fn(node, producers)
